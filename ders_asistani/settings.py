@@ -1,0 +1,103 @@
+"""The one settings object. Every knob lives here; nothing else reads os.environ.
+
+Values come from the environment and from `.env` (see `.env.example`).
+Tests build `Settings(knowledge_dir=..., storage_dir=...)` directly, so two
+configurations never share state.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+Provider = Literal["auto", "groq", "ollama", "offline"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # --- knowledge and storage -------------------------------------------------
+    knowledge_dir: Path = Path("knowledge")
+    storage_dir: Path = Path("storage")
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    embedding_model: str = "use-multilingual-v3"
+    chunk_size: int = 800
+    chunk_overlap: int = 120
+    max_file_mb: float = 20.0
+
+    # --- retrieval -------------------------------------------------------------
+    retrieval_k: int = 5
+    lexical_weight: float = 0.5
+    dense_weight: float = 0.5
+    offtopic_threshold: float = 0.2
+
+    # --- language model --------------------------------------------------------
+    llm_provider: Provider = "auto"
+    groq_api_key: SecretStr | None = None
+    groq_model: str = "openai/gpt-oss-120b"
+    groq_fallback_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["openai/gpt-oss-20b"]
+    )
+    groq_base_url: str | None = None
+    groq_reasoning_effort: Literal["low", "medium", "high"] = "low"
+    groq_timeout_s: float = 30.0
+    groq_max_retries: int = 2
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    ollama_model: str = "llama3.2"
+    prompt_token_budget: int = 3000
+    temperature: float = 0.2
+
+    # --- app -------------------------------------------------------------------
+    admin_password: SecretStr | None = None
+    database_url: str | None = None
+    upload_max_mb: float = 20.0
+    max_question_chars: int = 2000
+
+    @field_validator("groq_fallback_models", mode="before")
+    @classmethod
+    def _split_models(cls, value: object) -> object:
+        # `.env` holds a comma separated list; code may pass a real list.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("groq_api_key", "admin_password", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    # --- derived locations: all state lives under storage_dir ----------------------
+    @cached_property
+    def chroma_dir(self) -> Path:
+        return self.storage_dir / "chroma"
+
+    @cached_property
+    def record_manager_url(self) -> str:
+        return f"sqlite:///{(self.storage_dir / 'records.db').resolve()}"
+
+    @cached_property
+    def app_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.storage_dir / 'app.db').resolve()}"
+
+    @cached_property
+    def ingest_lock_path(self) -> Path:
+        return self.storage_dir / "ingest.lock"
+
+    def ensure_storage(self) -> None:
+        self.storage_dir.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and `.env`, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,44 @@
+"""Shared fixtures: every test gets its own knowledge and storage folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# No test may reach the internet or a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+COURSE_DIR = REPO_ROOT / "knowledge"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def course_copy(tmp_path: Path) -> Path:
+    """A private copy of the course folder that a test may edit."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(COURSE_DIR, target)
+    return target
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Build Settings isolated from the developer's `.env` and environment."""
+    from ders_asistani.settings import Settings
+
+    monkeypatch.chdir(tmp_path)  # a stray .env in the repo must not leak in
+    for key in list(os.environ):
+        if key.startswith(("GROQ_", "OLLAMA_", "CHROMA_", "LLM_PROVIDER", "ADMIN_PASSWORD")):
+            monkeypatch.delenv(key, raising=False)
+
+    def make(**overrides):
+        overrides.setdefault("knowledge_dir", tmp_path / "knowledge")
+        overrides.setdefault("storage_dir", tmp_path / "storage")
+        return Settings(_env_file=None, **overrides)
+
+    return make
