@@ -1,0 +1,400 @@
+"""A protocol-faithful stand-in for Groq's OpenAI-compatible chat completions API.
+
+It is a real HTTP server (127.0.0.1, random port, one daemon thread), so the real
+`groq` SDK and `langchain_groq.ChatGroq` run end to end against it.
+
+Usage::
+
+    from groq_stub import GroqStub, text, tool_call, error, delay   # tests/ is on sys.path under pytest
+
+    with GroqStub() as stub:
+        stub.enqueue(tool_call("ders_ara", {"sorgu": "quantization"}), text("Cevap [1]."))
+        llm = ChatGroq(model="openai/gpt-oss-120b", api_key="gsk_test", base_url=stub.base_url)
+        ...
+        stub.requests[0].body["messages"]      # what the client sent
+        stub.requests[-1].model                 # model id actually requested
+
+Replies
+- ``text(content)``: an assistant message (JSON, or SSE chunks when the request
+  has ``"stream": true``: role chunk, content split into small deltas, a final
+  chunk with ``finish_reason`` and ``x_groq.usage``, then ``data: [DONE]``).
+- ``tool_call(name, args)`` / ``tool_calls([(name, args), ...])``: assistant tool
+  calls (streamed as tool_call deltas with arguments split into pieces).
+- ``error(status, message, type=, code=, headers=)``: a Groq error body
+  ``{"error": {"message", "type", "code"}}``; helpers ``rate_limited(seconds)``,
+  ``model_not_found(model)``, ``model_decommissioned(model)``, ``tool_use_failed()``,
+  ``invalid_api_key()``, ``server_error()``.
+- ``delay(seconds, then)``: wait before replying (for client timeouts).
+- Any callable ``(RecordedRequest) -> Reply`` is also accepted.
+
+Replies are consumed in order from the queue; when it is empty ``stub.default``
+(a Reply or callable, default: a short Turkish text) answers. Every request is
+recorded in ``stub.requests`` (method, path, headers, JSON body), including the
+ones answered with errors. Every response carries ``x-ratelimit-*`` headers;
+``retry-after`` only on 429, as Groq does.
+
+Token usage: the stub has no tokenizer; ``prompt_tokens`` is the character count
+of all message contents (plus tool schemas) divided by 3.2, the same estimate
+the tutor uses, so usage numbers are only indicative.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Union
+
+CHAT_PATH = "/openai/v1/chat/completions"
+CHARS_PER_TOKEN = 3.2
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def model(self) -> str | None:
+        return self.body.get("model")
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages") or [])
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.body.get("stream"))
+
+    def system_prompt(self) -> str:
+        return "\n".join(str(m.get("content") or "") for m in self.messages if m.get("role") == "system")
+
+    def text(self) -> str:
+        """All message contents joined: for 'did the client send X' assertions."""
+        return "\n".join(str(m.get("content") or "") for m in self.messages)
+
+    def prompt_tokens(self) -> int:
+        return estimate_prompt_tokens(self.body)
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    content: str | None = None
+    tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    error_body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+    reasoning: str | None = None
+
+
+Responder = Union[Reply, Callable[[RecordedRequest], Reply]]
+
+
+def text(content: str, reasoning: str | None = None) -> Reply:
+    return Reply(content=content, reasoning=reasoning)
+
+
+def tool_call(name: str, args: dict[str, Any]) -> Reply:
+    return Reply(tool_calls=[(name, args)])
+
+
+def tool_calls(calls: list[tuple[str, dict[str, Any]]]) -> Reply:
+    return Reply(tool_calls=list(calls))
+
+
+def error(
+    status: int,
+    message: str,
+    *,
+    type: str = "invalid_request_error",
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Reply:
+    body: dict[str, Any] = {"message": message, "type": type}
+    if code is not None:
+        body["code"] = code
+    body.update(extra or {})
+    return Reply(status=status, error_body={"error": body}, headers=dict(headers or {}))
+
+
+def invalid_api_key() -> Reply:
+    return error(401, "Invalid API Key", code="invalid_api_key")
+
+
+def rate_limited(seconds: float = 1.0) -> Reply:
+    return error(
+        429,
+        "Rate limit reached for model `openai/gpt-oss-120b` in organization `org_test` service tier "
+        f"`on_demand` on tokens per minute (TPM): Limit 8000, Used 7900, Requested 900. "
+        f"Please try again in {seconds:.3f}s.",
+        type="tokens",
+        code="rate_limit_exceeded",
+        headers={"retry-after": str(max(1, round(seconds)))},
+    )
+
+
+def model_not_found(model: str) -> Reply:
+    return error(
+        404,
+        f"The model `{model}` does not exist or you do not have access to it.",
+        code="model_not_found",
+    )
+
+
+def model_decommissioned(model: str) -> Reply:
+    return error(
+        400,
+        f"The model `{model}` has been decommissioned and is no longer supported.",
+        code="model_decommissioned",
+    )
+
+
+def tool_use_failed() -> Reply:
+    return error(
+        400,
+        "Failed to call a function. Please adjust your prompt. See 'failed_generation' for more details.",
+        code="tool_use_failed",
+        extra={"failed_generation": '<function=ders_ara{"sorgu": }>'},
+    )
+
+
+def server_error(status: int = 500) -> Reply:
+    return error(status, "Internal Server Error", type="internal_server_error")
+
+
+def delay(seconds: float, then: Reply | None = None) -> Reply:
+    reply = then or text("Geç gelen cevap.")
+    return Reply(**{**reply.__dict__, "delay_s": seconds})
+
+
+def estimate_prompt_tokens(body: dict[str, Any]) -> int:
+    chars = 0
+    for message in body.get("messages") or []:
+        chars += len(str(message.get("content") or ""))
+        for call in message.get("tool_calls") or []:
+            chars += len(json.dumps(call.get("function", {}), ensure_ascii=False))
+    if body.get("tools"):
+        chars += len(json.dumps(body["tools"], ensure_ascii=False))
+    return int(chars / CHARS_PER_TOKEN) + 1
+
+
+def _ratelimit_headers() -> dict[str, str]:
+    return {
+        "x-ratelimit-limit-requests": "1000",
+        "x-ratelimit-limit-tokens": "8000",
+        "x-ratelimit-remaining-requests": "999",
+        "x-ratelimit-remaining-tokens": "7000",
+        "x-ratelimit-reset-requests": "1m26.4s",
+        "x-ratelimit-reset-tokens": "7.5s",
+    }
+
+
+class GroqStub:
+    """Scripted Groq-compatible server. See the module docstring."""
+
+    def __init__(self, default: Responder | None = None) -> None:
+        self.default: Responder = default or text("Merhaba, ben test sunucusuyum.")
+        self.requests: list[RecordedRequest] = []
+        self._queue: deque[Responder] = deque()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------
+    def start(self) -> "GroqStub":
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+                stub._handle(self)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(404)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "GroqStub":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "stub not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- scripting -------------------------------------------------------------
+    def enqueue(self, *replies: Responder) -> None:
+        with self._lock:
+            self._queue.extend(replies)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    def chat_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    # --- HTTP ------------------------------------------------------------------
+    def _next_reply(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            responder = self._queue.popleft() if self._queue else self.default
+        return responder(request) if callable(responder) else responder
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("content-length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            body = {}
+        request = RecordedRequest(
+            method="POST",
+            path=handler.path,
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=body,
+        )
+        with self._lock:
+            self.requests.append(request)
+        if handler.path != CHAT_PATH:
+            self._send_json(handler, error(404, f"Unknown request URL: POST {handler.path}", code="unknown_url"))
+            return
+        reply = self._next_reply(request)
+        if reply.delay_s:
+            time.sleep(reply.delay_s)
+        if reply.status != 200:
+            self._send_json(handler, reply)
+        elif request.stream:
+            self._send_stream(handler, request, reply)
+        else:
+            self._send_json(handler, reply, self._completion(request, reply))
+
+    def _usage(self, request: RecordedRequest, reply: Reply) -> dict[str, Any]:
+        prompt = estimate_prompt_tokens(request.body)
+        completion = int(len(reply.content or json.dumps(reply.tool_calls)) / CHARS_PER_TOKEN) + 1
+        return {
+            "queue_time": 0.01,
+            "prompt_tokens": prompt,
+            "prompt_time": 0.01,
+            "completion_tokens": completion,
+            "completion_time": 0.02,
+            "total_tokens": prompt + completion,
+            "total_time": 0.03,
+        }
+
+    @staticmethod
+    def _tool_call_dicts(reply: Reply) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": f"call_{uuid.uuid4().hex[:12]}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)},
+            }
+            for name, args in reply.tool_calls
+        ]
+
+    def _completion(self, request: RecordedRequest, reply: Reply) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant"}
+        if reply.tool_calls:
+            message["tool_calls"] = self._tool_call_dicts(reply)
+            message["content"] = None
+        else:
+            message["content"] = reply.content or ""
+        if reply.reasoning:
+            message["reasoning"] = reply.reasoning
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+                }
+            ],
+            "usage": self._usage(request, reply),
+            "system_fingerprint": "fp_stub",
+            "x_groq": {"id": f"req_{uuid.uuid4().hex[:20]}"},
+        }
+
+    def _send_json(self, handler: BaseHTTPRequestHandler, reply: Reply, payload: dict | None = None) -> None:
+        data = json.dumps(payload if payload is not None else reply.error_body, ensure_ascii=False).encode()
+        handler.send_response(reply.status)
+        handler.send_header("content-type", "application/json")
+        handler.send_header("content-length", str(len(data)))
+        for key, value in {**_ratelimit_headers(), **reply.headers}.items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _send_stream(self, handler: BaseHTTPRequestHandler, request: RecordedRequest, reply: Reply) -> None:
+        handler.send_response(200)
+        handler.send_header("content-type", "text/event-stream")
+        handler.send_header("cache-control", "no-cache")
+        handler.send_header("connection", "close")
+        for key, value in {**_ratelimit_headers(), **reply.headers}.items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        base = {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": request.model,
+            "system_fingerprint": "fp_stub",
+        }
+
+        def send(delta: dict[str, Any], finish: str | None = None, extra: dict | None = None) -> None:
+            chunk = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            chunk.update(extra or {})
+            handler.wfile.write(b"data: " + json.dumps(chunk, ensure_ascii=False).encode() + b"\n\n")
+            handler.wfile.flush()
+
+        send({"role": "assistant", "content": ""}, extra={"x_groq": {"id": f"req_{uuid.uuid4().hex[:20]}"}})
+        if reply.reasoning:
+            send({"reasoning": reply.reasoning})
+        if reply.tool_calls:
+            for index, call in enumerate(self._tool_call_dicts(reply)):
+                arguments = call["function"]["arguments"]
+                half = len(arguments) // 2
+                send({"tool_calls": [{"index": index, "id": call["id"], "type": "function",
+                                      "function": {"name": call["function"]["name"], "arguments": arguments[:half]}}]})
+                send({"tool_calls": [{"index": index, "function": {"arguments": arguments[half:]}}]})
+        else:
+            content = reply.content or ""
+            for start in range(0, len(content), 12):
+                send({"content": content[start:start + 12]})
+        finish = "tool_calls" if reply.tool_calls else "stop"
+        send({}, finish=finish, extra={"x_groq": {"id": base["id"], "usage": self._usage(request, reply)}})
+        handler.wfile.write(b"data: [DONE]\n\n")
+        handler.wfile.flush()
+        handler.close_connection = True
