@@ -1,0 +1,156 @@
+"""Map provider failures (groq SDK, httpx, ollama) to kinds and Turkish notices.
+
+The tutor never shows a traceback: every exception from a model call becomes a
+`ProviderFailure` with a kind that decides what happens next (retry, fallback
+model, offline answer) and a Turkish sentence for the student. Every message
+passes through `scrub` so an API key can never reach logs or the UI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+FailureKind = Literal[
+    "auth",
+    "model_unavailable",
+    "rate_limit",
+    "tool_use_failed",
+    "server",
+    "timeout",
+    "connection",
+    "bad_request",
+    "unknown",
+]
+
+# Groq keys look like gsk_...; also hide anything after "Bearer".
+_SECRET_PATTERNS = [
+    re.compile(r"gsk_[A-Za-z0-9_\-]{4,}"),
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
+]
+_RETRY_IN = re.compile(r"try again in\s+(?:(\d+)m)?([\d.]+)s", re.IGNORECASE)
+_MODEL_GONE_CODES = {"model_not_found", "model_decommissioned", "model_not_active"}
+
+
+@dataclass
+class ProviderFailure(Exception):
+    kind: FailureKind
+    detail: str  # scrubbed, English, for logs
+    status: int | None = None
+    retry_after_s: float | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
+
+    def notice(self) -> str:
+        """One Turkish sentence for the student."""
+        return student_message(self)
+
+
+def scrub(text: str, secrets: list[str] | None = None) -> str:
+    """Remove API keys (given ones and anything key-shaped) from a message."""
+    for secret in secrets or []:
+        if secret:
+            text = text.replace(secret, "***")
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", text)
+    return text
+
+
+def _error_body(exc: BaseException) -> dict:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        return inner if isinstance(inner, dict) else {}
+    return {}
+
+
+def _retry_after(exc: BaseException, message: str) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is not None:
+        value = headers.get("retry-after")
+        if value:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    match = _RETRY_IN.search(message)
+    if match:
+        minutes = float(match.group(1) or 0)
+        return minutes * 60 + float(match.group(2))
+    return None
+
+
+def classify(exc: BaseException, secrets: list[str] | None = None) -> ProviderFailure:
+    """Turn any model-call exception into a `ProviderFailure`."""
+    if isinstance(exc, ProviderFailure):
+        return exc
+    import httpx
+
+    message = scrub(str(exc) or type(exc).__name__, secrets)
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+    body = _error_body(exc)
+    code = str(body.get("code") or "")
+    body_message = scrub(str(body.get("message") or ""), secrets)
+    detail = f"{type(exc).__name__}: {body_message or message}"[:500]
+
+    try:
+        import groq
+    except ImportError:  # pragma: no cover - groq is a pinned dependency
+        groq = None  # type: ignore[assignment]
+
+    # Timeouts first: in the SDK a timeout is a kind of connection error.
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)) or (
+        groq is not None and isinstance(exc, groq.APITimeoutError)
+    ):
+        return ProviderFailure("timeout", detail)
+    if isinstance(exc, (httpx.ConnectError, httpx.NetworkError, ConnectionError)) or (
+        groq is not None and isinstance(exc, groq.APIConnectionError)
+    ):
+        return ProviderFailure("connection", detail)
+    if groq is not None and type(exc) is groq.GroqError and "api_key" in message:
+        return ProviderFailure("auth", detail)
+    if isinstance(status, int):
+        if status in (401, 403):
+            return ProviderFailure("auth", detail, status)
+        if status == 429:
+            return ProviderFailure("rate_limit", detail, status, _retry_after(exc, body_message or message))
+        if code == "tool_use_failed":
+            return ProviderFailure("tool_use_failed", detail, status)
+        if status == 404 or code in _MODEL_GONE_CODES or (
+            status == 400 and ("decommissioned" in body_message or "does not exist" in body_message)
+        ):
+            return ProviderFailure("model_unavailable", detail, status)
+        if status >= 500:
+            return ProviderFailure("server", detail, status)
+        if status == 400:
+            return ProviderFailure("bad_request", detail, status)
+    lowered = message.lower()
+    if "connection refused" in lowered or "failed to connect" in lowered:
+        return ProviderFailure("connection", detail)
+    return ProviderFailure("unknown", detail, status if isinstance(status, int) else None)
+
+
+def student_message(failure: ProviderFailure) -> str:
+    kind = failure.kind
+    if kind == "auth":
+        return "Dil modeli servisine bağlanılamadı: API anahtarı geçersiz ya da yetkisiz. Cevap, üretim kapalıyken ders belgelerinden derlendi."
+    if kind == "rate_limit":
+        wait = failure.retry_after_s
+        wait_text = f"yaklaşık {max(1, round(wait))} saniye" if wait else "biraz"
+        return f"Dil modeli servisinin kullanım sınırına ulaşıldı; {wait_text} sonra tekrar deneyin. Bu cevap ders belgelerinden derlendi."
+    if kind == "server":
+        return "Dil modeli servisi şu anda hata veriyor (sunucu hatası). Cevap, üretim kapalıyken ders belgelerinden derlendi."
+    if kind == "timeout":
+        return "Dil modeli servisi zamanında cevap vermedi. Cevap, üretim kapalıyken ders belgelerinden derlendi."
+    if kind == "connection":
+        return "Dil modeli servisine ulaşılamıyor (bağlantı yok). Bu tur için cevap, üretim kapalıyken ders belgelerinden derlendi."
+    if kind == "model_unavailable":
+        return "Seçili dil modeli artık sunulmuyor ve yedek model de kullanılamadı. Cevap ders belgelerinden derlendi."
+    if kind == "tool_use_failed":
+        return "Dil modeli araç çağrısında hata yaptı; cevap araçsız üretildi."
+    return "Dil modeli isteği başarısız oldu. Cevap, üretim kapalıyken ders belgelerinden derlendi."
