@@ -1,0 +1,421 @@
+"""Incremental indexing of the course folder into the chunk store.
+
+Per file: unchanged bytes (same SHA-256 as last time) cost nothing; a changed
+file goes through LangChain's indexing API with `cleanup="scoped_full"`, so
+exactly its old chunks are replaced; a deleted file's chunks are removed; a
+renamed file is a delete plus an add whose vectors are reused by content.
+
+Crash safety: a file's row in the documents table is written only after its
+chunks are fully indexed, and Chroma writes are upserts with content-derived
+ids. An ingest killed half way therefore leaves, at worst, a file whose row is
+stale; the next ingest re-indexes it and the record manager removes leftovers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from filelock import FileLock, Timeout
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+from vectorstore.chunking import chunk_document
+from vectorstore.cleaning import clean_for_index
+from vectorstore.loaders import LoadError, LoadedDocument, is_supported, load_document
+from vectorstore.types import DocumentInfo, FileError, IngestReport
+
+if TYPE_CHECKING:
+    from ders_asistani.settings import Settings
+    from vectorstore.store import ChunkStore
+
+Progress = Callable[[int, int, str], None]
+INGEST_LOCK_TIMEOUT_S = 60.0
+INDEX_BATCH_SIZE = 64
+
+
+class IngestBusyError(RuntimeError):
+    """Another ingest holds the lock (message is Turkish)."""
+
+
+# --- the documents table (what `documents --json` shows) ------------------------------
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS indexed_documents (
+    collection TEXT NOT NULL,
+    source TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    chunks INTEGER NOT NULL,
+    indexed_at TEXT NOT NULL,
+    repairs TEXT NOT NULL,
+    warnings TEXT NOT NULL,
+    PRIMARY KEY (collection, source)
+)
+"""
+
+
+@dataclass
+class DocumentRow:
+    source: str
+    file_hash: str
+    bytes: int
+    chunks: int
+    indexed_at: str
+    repairs: list[str]
+    warnings: list[str]
+
+    def info(self) -> DocumentInfo:
+        return DocumentInfo(
+            source=self.source,
+            chunks=self.chunks,
+            bytes=self.bytes,
+            indexed_at=self.indexed_at,
+            repairs=list(self.repairs),
+            warnings=list(self.warnings),
+        )
+
+
+class DocumentTable:
+    """Per-file index state in the records database (SQLite, one row a file)."""
+
+    def __init__(self, db_path: Path, collection: str) -> None:
+        self.db_path = db_path
+        self.collection = collection
+        with self._connect() as conn:
+            conn.execute(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.db_path, timeout=30)
+        try:
+            with conn:
+                yield conn
+        finally:
+            conn.close()
+
+    def rows(self) -> dict[str, DocumentRow]:
+        with self._connect() as conn:
+            cursor = conn.execute(
+                "SELECT source, file_hash, bytes, chunks, indexed_at, repairs, warnings "
+                "FROM indexed_documents WHERE collection = ? ORDER BY source",
+                (self.collection,),
+            )
+            return {
+                row[0]: DocumentRow(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), json.loads(row[6]))
+                for row in cursor.fetchall()
+            }
+
+    def upsert(self, row: DocumentRow) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO indexed_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.collection,
+                    row.source,
+                    row.file_hash,
+                    row.bytes,
+                    row.chunks,
+                    row.indexed_at,
+                    json.dumps(row.repairs, ensure_ascii=False),
+                    json.dumps(row.warnings, ensure_ascii=False),
+                ),
+            )
+
+    def delete(self, source: str) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "DELETE FROM indexed_documents WHERE collection = ? AND source = ?", (self.collection, source)
+            )
+
+    def clear(self) -> None:
+        with self._connect() as conn:
+            conn.execute("DELETE FROM indexed_documents WHERE collection = ?", (self.collection,))
+
+
+# --- embeddings that reuse stored vectors --------------------------------------------
+class ReusingEmbeddings(Embeddings):
+    """Reuse vectors already in the collection for identical chunk texts.
+
+    A renamed file, or a file whose edit shifted chunk numbers, has chunks
+    whose text is already embedded; looking them up by content hash costs a
+    query instead of a model call.
+    """
+
+    def __init__(self, base: Embeddings, store: "ChunkStore") -> None:
+        self.base = base
+        self.store = store
+        self.reused = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        from vectorstore.chunking import content_hash
+
+        hashes = [content_hash(text) for text in texts]
+        found: dict[str, list[float]] = {}
+        try:
+            result = self.store.collection.get(
+                where={"content_hash": {"$in": sorted(set(hashes))}},
+                include=["embeddings", "documents"],
+            )
+            for text, vector in zip(result["documents"] or [], result["embeddings"] if result["embeddings"] is not None else []):
+                found.setdefault(content_hash(text or ""), [float(x) for x in vector])
+        except Exception:  # noqa: BLE001 - reuse is an optimisation only
+            found = {}
+        missing = [text for text, h in zip(texts, hashes) if h not in found]
+        fresh = iter(self.base.embed_documents(missing)) if missing else iter(())
+        vectors = []
+        for text, h in zip(texts, hashes):
+            if h in found:
+                self.reused += 1
+                vectors.append(found[h])
+            else:
+                vectors.append(next(fresh))
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.base.embed_query(text)
+
+
+# --- scanning --------------------------------------------------------------------
+def scan_folder(root: Path) -> tuple[list[Path], list[Path]]:
+    """(supported files, other files), sorted; hidden files and folders ignored."""
+    supported: list[Path] = []
+    others: list[Path] = []
+    if not root.is_dir():
+        return supported, others
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith((".", "~$")) for part in relative.parts):
+            continue
+        if not path.is_file():
+            continue
+        (supported if is_supported(path) else others).append(path)
+    return supported, others
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def document_chunks(doc: LoadedDocument, chunk_size: int, overlap: int) -> list[Document]:
+    """LangChain documents for one loaded file (cleaned, chunked, numbered)."""
+    documents: list[Document] = []
+    for part in doc.parts:
+        text = clean_for_index(part.text)
+        if not text:
+            continue
+        base_path = [part.heading] if part.heading and part.slide is not None else None
+        body = text
+        if base_path and body.startswith(part.heading):
+            body = body[len(part.heading) :].lstrip() or body
+        for chunk in chunk_document(
+            body,
+            doc.source,
+            doc.title,
+            page=part.page,
+            slide=part.slide,
+            chunk_size=chunk_size,
+            overlap=overlap,
+            start_index=len(documents),
+            base_path=base_path,
+        ):
+            documents.append(Document(page_content=chunk.text, metadata=chunk.metadata))
+    return documents
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+# --- the ingest ----------------------------------------------------------------------
+_thread_locks: dict[Path, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+def _thread_lock(path: Path) -> threading.Lock:
+    key = path.resolve()
+    with _thread_locks_guard:
+        return _thread_locks.setdefault(key, threading.Lock())
+
+
+@contextmanager
+def ingest_lock(settings: "Settings", timeout: float = INGEST_LOCK_TIMEOUT_S) -> Iterator[None]:
+    """One ingest at a time: threads in this process and other processes."""
+    settings.ensure_storage()
+    local = _thread_lock(settings.ingest_lock_path)
+    busy = IngestBusyError(
+        "Başka bir indeksleme şu anda sürüyor (uygulama ya da başka bir komut). "
+        "O bitince tekrar deneyin."
+    )
+    if not local.acquire(timeout=timeout):
+        raise busy
+    try:
+        lock = FileLock(str(settings.ingest_lock_path), thread_local=False)
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as exc:
+            raise busy from exc
+        try:
+            yield
+        finally:
+            lock.release()
+    finally:
+        local.release()
+
+
+class Indexer:
+    """Brings one chunk store in line with the knowledge folder."""
+
+    def __init__(self, settings: "Settings", store: "ChunkStore", embeddings: Embeddings) -> None:
+        from langchain_classic.indexes import SQLRecordManager
+
+        self.settings = settings
+        self.store = store
+        self.embeddings = embeddings
+        settings.ensure_storage()
+        self.namespace = f"chroma/{store.collection_name}"
+        self.record_manager = SQLRecordManager(self.namespace, db_url=settings.record_manager_url)
+        self.record_manager.create_schema()
+        self.documents = DocumentTable(settings.storage_dir / "records.db", store.collection_name)
+
+    # --- helpers ---------------------------------------------------------------------
+    def _record_sources(self) -> set[str]:
+        with sqlite3.connect(self.settings.storage_dir / "records.db", timeout=30) as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT group_id FROM upsertion_record WHERE namespace = ?", (self.namespace,)
+            ).fetchall()
+        return {row[0] for row in rows if row[0]}
+
+    def _remove_source(self, source: str) -> int:
+        keys = self.record_manager.list_keys(group_ids=[source])
+        ids = sorted(set(keys) | set(self.store.ids_for_source(source)))
+        if ids:
+            self.store.collection.delete(ids=ids)
+        if keys:
+            self.record_manager.delete_keys(keys)
+        self.documents.delete(source)
+        return len(ids)
+
+    def _index_documents(self, docs: list[Document], vectorstore: Any) -> dict[str, int]:
+        from langchain_core.indexing import index
+
+        return index(
+            docs,
+            self.record_manager,
+            vectorstore,
+            cleanup="scoped_full",
+            source_id_key="source",
+            key_encoder="sha256",
+            batch_size=INDEX_BATCH_SIZE,
+        )
+
+    def _rebuild(self) -> None:
+        self.store.drop()
+        keys = self.record_manager.list_keys()
+        if keys:
+            self.record_manager.delete_keys(keys)
+        self.documents.clear()
+
+    # --- the run ---------------------------------------------------------------------
+    def run(self, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        root = self.settings.knowledge_dir
+        if rebuild:
+            self._rebuild()
+        if not root.is_dir():
+            report.errors.append(FileError(str(root), "Bilgi klasörü bulunamadı (KNOWLEDGE_DIR)."))
+        files, others = scan_folder(root) if root.is_dir() else ([], [])
+        for path in others:
+            report.errors.append(
+                FileError(path.relative_to(root).as_posix(), f"Desteklenmeyen dosya türü ({path.suffix or 'uzantısız'}); atlandı.")
+            )
+
+        known = self.documents.rows()
+        present: set[str] = set()
+        changed = False
+        vectorstore = self._ingest_vectorstore()
+        total = len(files)
+        for number, path in enumerate(files, start=1):
+            source = path.relative_to(root).as_posix()
+            present.add(source)
+            if progress is not None:
+                progress(number - 1, total, source)
+            file_hash = file_sha256(path)
+            previous = known.get(source)
+            if previous is not None and file_hash is not None and previous.file_hash == file_hash:
+                report.skipped += 1
+                report.files += 1
+                continue
+            try:
+                loaded = load_document(path, root, self.settings.max_file_mb)
+                docs = document_chunks(loaded, self.settings.chunk_size, self.settings.chunk_overlap)
+                if not docs:
+                    raise LoadError("Dosyada indekslenecek metin bulunamadı.")
+            except LoadError as exc:
+                report.errors.append(FileError(source, str(exc)))
+                if previous is not None or source in self._record_sources():
+                    self._remove_source(source)
+                    changed = True
+                continue
+            self._index_documents(docs, vectorstore)
+            self.documents.upsert(
+                DocumentRow(
+                    source=source,
+                    file_hash=file_hash or "",
+                    bytes=loaded.size,
+                    chunks=len(docs),
+                    indexed_at=_now(),
+                    repairs=loaded.repairs,
+                    warnings=loaded.warnings,
+                )
+            )
+            changed = True
+            report.files += 1
+            if previous is None:
+                report.added += 1
+            else:
+                report.updated += 1
+
+        # Files gone from the folder: also sources only the record manager knows
+        # (an ingest killed between indexing a file and recording it).
+        for source in sorted((set(known) | self._record_sources()) - present):
+            self._remove_source(source)
+            report.deleted += 1
+            changed = True
+        if progress is not None:
+            progress(total, total, "")
+        if changed or rebuild:
+            self.store.bump_generation()
+        report.chunks = self.store.count()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def _ingest_vectorstore(self) -> Any:
+        from langchain_chroma import Chroma
+
+        base = self.store.vectorstore  # creates the collection with cosine space
+        return Chroma(
+            client=self.store.client,
+            collection_name=self.store.collection_name,
+            embedding_function=ReusingEmbeddings(self.embeddings, self.store),
+            collection_metadata=base._collection.metadata,
+        )
+
+    def document_infos(self) -> list[DocumentInfo]:
+        return [row.info() for row in self.documents.rows().values()]
