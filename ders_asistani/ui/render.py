@@ -1,0 +1,161 @@
+"""Rendering pieces for the chat: mode banner, sources, tool calls.
+
+The tutor's payloads are read defensively (objects or dicts), so the UI keeps
+working if a field is missing; everything shown is Turkish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import streamlit as st
+
+MAX_PASSAGE_CHARS = 700
+
+TOOL_LABELS = {
+    "vram": "VRAM hesaplanıyor…",
+    "hesap": "VRAM hesaplanıyor…",
+    "oner": "Model önerisi hazırlanıyor…",
+    "recommend": "Model önerisi hazırlanıyor…",
+    "ara": "Ders notlarında aranıyor…",
+    "search": "Ders notlarında aranıyor…",
+    "retriev": "Ders notlarında aranıyor…",
+}
+
+MODE_NAMES = {"groq": "Groq", "ollama": "Ollama", "offline": "Çevrimdışı"}
+
+
+def field(obj: Any, name: str, default: Any = None) -> Any:
+    """Attribute or key `name` of a tutor payload."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, dict):
+        return dict(obj)
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump()
+    return {"value": obj}
+
+
+def tool_label(name: str) -> str:
+    lowered = (name or "").lower()
+    for marker, label in TOOL_LABELS.items():
+        if marker in lowered:
+            return label
+    return f"{name} aracı çalışıyor…"
+
+
+def mode_banner(mode: str | None, model: str | None, reason: str | None) -> None:
+    """One clear line saying who answers: Groq and its model, Ollama, or offline and why."""
+    if mode == "groq":
+        st.success(f"**Mod: Groq** · model `{model}`", icon="🟢")
+    elif mode == "ollama":
+        st.info(f"**Mod: Ollama (yerel)** · model `{model}`", icon="🖥️")
+    else:
+        why = f" {reason}" if reason else ""
+        st.warning(
+            f"**Mod: Çevrimdışı** — dil modeli kullanılmıyor; cevaplar ders belgelerinden ve "
+            f"hesaplama araçlarından derlenir.{why}",
+            icon="📴",
+        )
+
+
+def source_rows(sources: list[Any]) -> list[dict[str, Any]]:
+    """Plain dicts (file, section, page, slide, text) for display and session storage."""
+    rows = []
+    for source in sources or []:
+        data = as_dict(source)
+        rows.append(
+            {
+                "source": data.get("source") or data.get("file") or "?",
+                "section": data.get("section") or "",
+                "page": data.get("page"),
+                "slide": data.get("slide"),
+                "text": data.get("text") or "",
+            }
+        )
+    return rows
+
+
+def render_sources(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    with st.expander(f"📚 Kaynaklar ({len(rows)})"):
+        for number, row in enumerate(rows, start=1):
+            where = [f"**[{number}] {row['source']}**"]
+            if row["section"]:
+                where.append(row["section"])
+            if row["page"] is not None:
+                where.append(f"sayfa {row['page']}")
+            if row["slide"] is not None:
+                where.append(f"slayt {row['slide']}")
+            st.markdown(" — ".join(where))
+            text = row["text"].strip()
+            if len(text) > MAX_PASSAGE_CHARS:
+                text = text[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+            if text:
+                st.caption(text)
+
+
+def tool_call_row(start: Any, end: Any = None) -> dict[str, Any]:
+    """Name, inputs and result of one tool call from the tutor's tool events."""
+    name = field(start, "name") or field(start, "tool") or field(end, "name") or "araç"
+    inputs = field(start, "args")
+    if inputs is None:
+        inputs = field(start, "input", field(start, "inputs", {}))
+    result = None
+    if end is not None:
+        for key in ("result", "output", "content"):
+            result = field(end, key)
+            if result is not None:
+                break
+        if result is None and not isinstance(end, (dict, str)):
+            result = end
+        if isinstance(end, str):
+            result = end
+    return {"name": name, "inputs": inputs, "result": result, "error": field(end, "error")}
+
+
+def render_tool_call(row: dict[str, Any], *, running: bool = False):
+    """An `st.status` box with the tool's inputs and, when done, its result."""
+    label = tool_label(row["name"])
+    done_label = label.replace("…", "").replace(" hesaplanıyor", " hesaplandı").replace(
+        " aranıyor", " arandı"
+    ).replace(" hazırlanıyor", " hazırlandı")
+    box = st.status(label if running else done_label, state="running" if running else "complete", expanded=False)
+    with box:
+        st.markdown(f"**Araç:** `{row['name']}`")
+        if row["inputs"]:
+            st.markdown("**Girdiler**")
+            st.json(row["inputs"] if isinstance(row["inputs"], (dict, list)) else {"girdi": row["inputs"]})
+        if row["result"] is not None:
+            st.markdown("**Sonuç**")
+            result = row["result"]
+            if isinstance(result, (dict, list)):
+                st.json(result)
+            else:
+                st.code(str(result)[:4000], language=None)
+        if row.get("error"):
+            st.error(str(row["error"]))
+    return box, done_label
+
+
+def preview_mode(settings: Any) -> dict[str, Any]:
+    """Who will answer, from the settings alone (before the tutor is built)."""
+    try:
+        from chains.providers import resolve_provider
+
+        choice = resolve_provider(settings)
+        return {"mode": choice.mode, "model": choice.model, "reason": choice.reason}
+    except Exception:  # the providers module is the tutor's; the banner must not break the page
+        return {"mode": settings.llm_provider, "model": None, "reason": None}

@@ -1,0 +1,105 @@
+"""Heavy objects (knowledge base, tutor, app database), created once per process and lazily.
+
+Every factory is keyed by a fingerprint of the settings, so a changed
+configuration (tests, `.env` edits) gets fresh objects instead of stale ones.
+Imports of torch, Chroma and LangChain happen inside the factories only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import threading
+from typing import Any
+
+import streamlit as st
+from pydantic import SecretStr
+
+from ders_asistani.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+_warmup_started: set[str] = set()
+_warmup_lock = threading.Lock()
+
+
+def settings() -> Settings:
+    """Settings for this run (cheap: environment and `.env`)."""
+    return load_settings()
+
+
+def fingerprint(value: Settings) -> str:
+    def reveal(item: object) -> object:
+        return item.get_secret_value() if isinstance(item, SecretStr) else str(item)
+
+    payload = json.dumps(value.model_dump(mode="python"), default=reveal, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@st.cache_resource(show_spinner=False)
+def _knowledge_base(key: str, _settings: Settings) -> Any:
+    from vectorstore.knowledge_base import KnowledgeBase
+
+    _settings.ensure_storage()
+    return KnowledgeBase(_settings)
+
+
+@st.cache_resource(show_spinner=False)
+def _tutor(key: str, _settings: Settings) -> Any:
+    from chains.assistant import build_tutor
+
+    # Share the app's knowledge base with the tutor when the factory accepts it,
+    # so a re-index on the instructor page is seen by the chat at once.
+    parameters = inspect.signature(build_tutor).parameters
+    for name in ("knowledge_base", "kb"):
+        if name in parameters:
+            return build_tutor(_settings, **{name: _knowledge_base(key, _settings)})
+    return build_tutor(_settings)
+
+
+@st.cache_resource(show_spinner=False)
+def _appdb(url: str) -> Any:
+    from ders_asistani.appdb import AppDatabase
+
+    return AppDatabase(url)
+
+
+def knowledge_base(value: Settings | None = None) -> Any:
+    value = value or settings()
+    return _knowledge_base(fingerprint(value), value)
+
+
+def tutor(value: Settings | None = None) -> Any:
+    value = value or settings()
+    return _tutor(fingerprint(value), value)
+
+
+def appdb(value: Settings | None = None) -> Any:
+    value = value or settings()
+    value.ensure_storage()
+    return _appdb(value.app_database_url)
+
+
+def start_warmup(value: Settings) -> None:
+    """Build the tutor in the background once per process, after the first page is out.
+
+    The first student question then does not pay for loading the embedding
+    model and the index. Skipped under AppTest, where tests control the order.
+    """
+    if st.get_option("global.appTest"):
+        return
+    key = fingerprint(value)
+    with _warmup_lock:
+        if key in _warmup_started:
+            return
+        _warmup_started.add(key)
+
+    def run() -> None:
+        try:
+            tutor(value)
+        except Exception:  # the chat shows the real error when it asks
+            log.exception("warm-up failed")
+
+    threading.Thread(target=run, name="ders-asistani-warmup", daemon=True).start()

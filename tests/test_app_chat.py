@@ -1,0 +1,114 @@
+"""Chat page (AppTest): rendering of the tutor's events, history, feedback, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support import APP, Event, FakeTutor, isolate_app, texts
+from vectorstore.types import Passage
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, course_copy):
+    return isolate_app(monkeypatch, tmp_path, course_copy)
+
+
+def _use_tutor(monkeypatch, tutor) -> None:
+    from ders_asistani.ui import resources
+
+    monkeypatch.setattr(resources, "tutor", lambda value=None: tutor)
+
+
+SCRIPT = [
+    Event("status", {"mode": "offline", "model": None, "reason": "GROQ_API_KEY tanımlı değil."}),
+    Event("tool_start", {"name": "vram_hesapla", "args": {"model": "llama-3.1-8b", "quant": "q4"}}),
+    Event("tool_end", {"name": "vram_hesapla", "result": {"total_gb": 6.1, "fits": True}}),
+    Event("sources", [Passage(text="QLoRA 4-bit ağırlıklarla eğitir.", source="llm-nedir-fine-tune.md",
+                              section="İnce ayar > QLoRA", page=3)]),
+    Event("token", "Toplam "),
+    Event("token", "6,1 GB [1]."),
+    Event("done", {"answer": "Toplam 6,1 GB gerekir [1].", "sources": None, "mode": "offline",
+                   "answered_from_course": True, "tool_calls": []}),
+]
+
+
+def test_empty_chat_shows_examples_and_offline_banner(app_env) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    assert "🆕 Yeni sohbet" in labels
+    assert any("RTX 3060" in label for label in labels)
+    assert "Çevrimdışı" in at.warning[0].value
+    assert any("Arama derinliği" in m.value for m in at.sidebar.markdown)
+
+
+def test_answer_shows_tool_status_sources_and_feedback_is_stored(app_env, monkeypatch) -> None:
+    tutor = FakeTutor(SCRIPT)
+    _use_tutor(monkeypatch, tutor)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.chat_input[0].set_value("8B model 12 GB'a sığar mı?").run()
+    assert not at.exception
+    assert tutor.calls[0][0] == "8B model 12 GB'a sığar mı?"
+    page = texts(at)
+    assert "Toplam 6,1 GB gerekir [1]." in page
+    assert any(s.label.startswith("VRAM hesaplandı") for s in at.status)
+    expander = [e for e in at.expander if e.label.startswith("📚 Kaynaklar")]
+    assert expander and "llm-nedir-fine-tune.md" in texts(at)
+    assert "sayfa 3" in page
+
+    at.feedback[0].set_value(0).run()
+    at.text_input[0].set_value("Kaynak yanlış")
+    at.form_submit_button[0].click().run()
+    assert "yorumunuz kaydedildi" in texts(at)
+
+    from ders_asistani.appdb import AppDatabase
+    from ders_asistani.settings import load_settings
+
+    db = AppDatabase(load_settings().app_database_url)
+    gaps = db.knowledge_gaps()
+    assert [g.question for g in gaps] == ["8B model 12 GB'a sığar mı?"]
+    assert gaps[0].comments == ["Kaynak yanlış"]
+
+
+def test_example_button_asks_and_new_chat_clears(app_env, monkeypatch) -> None:
+    tutor = FakeTutor(SCRIPT)
+    _use_tutor(monkeypatch, tutor)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    example = next(b for b in at.button if "LoRA ile QLoRA" in b.label)
+    example.click().run()
+    assert tutor.calls and "LoRA ile QLoRA" in tutor.calls[0][0]
+    assert len(at.session_state.messages) == 2
+    first_thread = at.session_state.thread_id
+    next(b for b in at.button if b.label == "🆕 Yeni sohbet").click().run()
+    assert at.session_state.messages == []
+    assert at.session_state.thread_id != first_thread
+
+
+def test_a_failing_tutor_gives_a_polite_message(app_env, monkeypatch) -> None:
+    class Broken:
+        def stream(self, question, thread_id):
+            raise RuntimeError("boom")
+            yield  # pragma: no cover
+
+    _use_tutor(monkeypatch, Broken())
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.chat_input[0].set_value("Merhaba").run()
+    assert not at.exception
+    assert "Üzgünüm" in texts(at)
+    assert "boom" not in texts(at)
+
+
+def test_unanswered_questions_are_recorded(app_env, monkeypatch) -> None:
+    script = [Event("done", {"answer": "Bu konu ders belgelerinde yok.", "answered_from_course": False,
+                             "mode": "offline", "tool_calls": []})]
+    _use_tutor(monkeypatch, FakeTutor(script))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.chat_input[0].set_value("Futbol maçı kaç kaç bitti?").run()
+    from ders_asistani.appdb import AppDatabase
+    from ders_asistani.settings import load_settings
+
+    gaps = AppDatabase(load_settings().app_database_url).knowledge_gaps()
+    assert [g.question for g in gaps] == ["Futbol maçı kaç kaç bitti?"]
