@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-ALLOWED_EXTENSIONS: tuple[str, ...] = (".md", ".txt", ".pdf", ".docx", ".pptx", ".html", ".htm")
+ALLOWED_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".txt", ".pdf", ".docx", ".pptx", ".html", ".htm")
 MAX_NAME_CHARS = 120
 
 # Magic numbers of the binary formats, so a renamed executable is refused.
@@ -85,7 +85,7 @@ def check_upload(raw_name: str, data: bytes, max_mb: float) -> str:
         raise UploadError(f"'{name}' geçerli bir PDF dosyası değil.")
     if extension in (".docx", ".pptx") and not data.startswith(_ZIP_MAGIC):
         raise UploadError(f"'{name}' geçerli bir {extension[1:].upper()} dosyası değil.")
-    if extension in (".md", ".txt", ".html", ".htm") and b"\x00" in data[:8192]:
+    if extension in (".md", ".markdown", ".txt", ".html", ".htm") and b"\x00" in data[:8192]:
         raise UploadError(f"'{name}' metin dosyası gibi görünmüyor.")
     return name
 

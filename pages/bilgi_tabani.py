@@ -1,0 +1,109 @@
+"""Bilgi Tabanı: the instructor's page for course documents and unanswered questions."""
+
+import logging
+
+import streamlit as st
+
+from ders_asistani import uploads
+from ders_asistani.ui import admin, resources
+
+log = logging.getLogger("ders_asistani.app")
+settings = resources.settings()
+
+st.title("📚 Bilgi Tabanı")
+if not admin.require_admin(settings):
+    st.stop()
+
+knowledge_dir = settings.knowledge_dir
+kb = resources.knowledge_base(settings)
+documents_tab, gaps_tab = st.tabs(["Belgeler", "Cevapsız sorular"])
+
+with documents_tab:
+    for level, text in st.session_state.pop("flash", []):
+        getattr(st, level)(text)
+    try:
+        documents = kb.documents()
+    except Exception:
+        log.exception("documents() failed")
+        documents = []
+        st.error("Belge listesi okunamadı. Yeniden dizinlemeyi deneyin.")
+    rows = admin.document_rows(documents, uploads.list_course_files(knowledge_dir))
+    st.caption(f"Klasör: `{knowledge_dir}` · {len(rows)} dosya")
+    if rows:
+        st.dataframe(rows, hide_index=True, use_container_width=True)
+    else:
+        st.info("Henüz belge yok. Aşağıdan yükleyin.")
+
+    st.subheader("Yeniden dizinle")
+    rebuild = st.checkbox("Sıfırdan dizinle (tüm belgeleri yeniden işler)", key="rebuild")
+    if st.button("🔄 Yeniden dizinle", type="primary"):
+        bar = st.progress(0.0, text="Dizinleme başlıyor…")
+
+        def progress(done: int, total: int, file: str) -> None:
+            bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{done}/{total} · {file}")
+
+        try:
+            report = kb.ingest(rebuild=rebuild, progress=progress)
+        except Exception as exc:  # busy lock, store errors: their messages are Turkish
+            log.exception("ingest failed")
+            st.error(f"Dizinleme yapılamadı: {exc}")
+        else:
+            bar.progress(1.0, text="Dizinleme bitti.")
+            st.session_state.last_report = report.to_dict()
+            st.rerun()
+    report = st.session_state.get("last_report")
+    if report:
+        st.success(
+            f"Son dizinleme: {report['files']} dosya, {report['chunks']} parça · "
+            f"{report['added']} eklendi, {report['updated']} güncellendi, {report['skipped']} aynı kaldı, "
+            f"{report['deleted']} silindi · {report['seconds']:.1f} sn"
+        )
+        for error in report["errors"]:
+            st.warning(f"{error['file']}: {error['error']}")
+
+    st.subheader("Belge yükle")
+    files = st.file_uploader(
+        f"Ders belgeleri (en fazla {settings.upload_max_mb:g} MB)",
+        type=[ext.lstrip(".") for ext in uploads.ALLOWED_EXTENSIONS],
+        accept_multiple_files=True,
+        key=f"uploads-{st.session_state.get('upload_round', 0)}",  # a new key empties the picker
+    )
+    overwrite = st.checkbox("Var olan dosyaların üzerine yaz", key="overwrite")
+    if files and st.button("⬆️ Yükle"):
+        flash = []
+        for file in files:
+            try:
+                saved = uploads.save_upload(knowledge_dir, file.name, file.getvalue(),
+                                            max_mb=settings.upload_max_mb, overwrite=overwrite)
+            except uploads.UploadError as exc:
+                flash.append(("error", str(exc)))
+            else:
+                verb = "değiştirildi" if saved.replaced else "yüklendi"
+                flash.append(("success", f"'{saved.name}' {verb}. Aramaya girmesi için yeniden dizinleyin."))
+        st.session_state.flash = flash
+        st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1
+        st.rerun()
+
+    st.subheader("Belge sil")
+    on_disk = [path.as_posix() for path in uploads.list_course_files(knowledge_dir)]
+    if on_disk:
+        victim = st.selectbox("Silinecek belge", on_disk, index=None, placeholder="Bir belge seçin")
+        sure = st.checkbox("Evet, bu belgeyi silmek istiyorum", key="confirm_delete")
+        if st.button("🗑️ Sil", disabled=not (victim and sure)):
+            try:
+                uploads.delete_document(knowledge_dir, victim)
+            except uploads.UploadError as exc:
+                st.session_state.flash = [("error", str(exc))]
+            else:
+                st.session_state.flash = [
+                    ("success", f"'{victim}' silindi. Parçalarının aramadan çıkması için yeniden dizinleyin.")
+                ]
+            st.rerun()
+
+with gaps_tab:
+    st.caption("Asistanın dersten cevaplayamadığı sorular ve beğenilmeyen cevaplar; en yenisi üstte.")
+    gaps = resources.appdb(settings).knowledge_gaps()
+    if gaps:
+        st.dataframe(admin.gap_rows(gaps), hide_index=True, use_container_width=True)
+    else:
+        st.info("Henüz cevapsız soru yok.")

@@ -1,0 +1,94 @@
+"""Instructor page (AppTest): password gate, upload, delete, re-index, unanswered questions."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support import APP, KNOWLEDGE_PAGE, isolate_app, texts
+
+
+def _open(**env):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page(KNOWLEDGE_PAGE).run()
+    return at
+
+
+def _login(at, password: str):
+    at.text_input[0].input(password)
+    at.form_submit_button[0].click().run()
+    return at
+
+
+def test_without_password_the_page_explains_and_shows_nothing(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy)
+    at = _open()
+    assert not at.exception
+    assert "ADMIN_PASSWORD" in at.info[0].value
+    assert len(at.tabs) == 0 and len(at.text_input) == 0 and len(at.file_uploader) == 0
+
+
+def test_wrong_password_shows_nothing(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola")
+    at = _login(_open(), "yanlış")
+    assert not at.exception
+    assert at.error[0].value == "Parola yanlış."
+    assert len(at.tabs) == 0 and len(at.file_uploader) == 0
+    assert "kucuk-dil-modelleri" not in texts(at)
+
+
+@pytest.mark.slow
+def test_upload_reindex_and_delete(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola")
+    at = _login(_open(), "doğru-parola")
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Belgeler", "Cevapsız sorular"]
+    listing = at.dataframe[0].value
+    assert "dizinlenmedi" in set(listing["Son dizinleme"])  # nothing indexed yet
+
+    # Upload: a new file is saved under a sanitized name, an existing one is not replaced silently.
+    at.file_uploader[0].set_value([
+        ("../../kaçak notlar.md", "# Yeni konu\n\nDistilasyon küçük modele öğretir.".encode(), "text/markdown"),
+        ("slm-sunumu.txt", b"ustune yazma", "text/plain"),
+    ])
+    at.run()
+    next(b for b in at.button if b.label == "⬆️ Yükle").click().run()
+    assert not at.exception
+    assert (course_copy / "kaçak notlar.md").exists()
+    assert not (tmp_path / "kaçak notlar.md").exists()
+    assert any("zaten var" in e.value for e in at.error)
+    assert (course_copy / "slm-sunumu.txt").read_bytes() != b"ustune yazma"
+
+    # Re-index: progress bar then the summary, and the table shows chunks.
+    next(b for b in at.button if b.label == "🔄 Yeniden dizinle").click().run(timeout=300)
+    assert not at.exception
+    summary = at.success[0].value
+    assert "Son dizinleme: 6 dosya" in summary
+    listing = at.dataframe[0].value
+    assert set(listing["Dosya"]) >= {"kaçak notlar.md", "slm-sunumu.txt"}
+    assert all(listing["Parça"] > 0)
+
+    # Delete needs an explicit confirmation.
+    at.selectbox[0].set_value("kaçak notlar.md").run()
+    delete = next(b for b in at.button if b.label == "🗑️ Sil")
+    assert delete.disabled
+    at.checkbox(key="confirm_delete").check().run()
+    next(b for b in at.button if b.label == "🗑️ Sil").click().run()
+    assert not (course_copy / "kaçak notlar.md").exists()
+    assert "silindi" in texts(at)
+
+
+def test_unanswered_questions_tab_lists_gaps_newest_first(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="p")
+    from ders_asistani.appdb import RATING_DOWN, AppDatabase
+    from ders_asistani.settings import load_settings
+
+    db = AppDatabase(load_settings().app_database_url)
+    db.record_unanswered("Kuantum bilgisayar nedir?", mode="offline")
+    db.record_feedback(message_id="m", thread_id="t", question="LoRA rank nasıl seçilir?", answer="...",
+                       rating=RATING_DOWN, comment="Örnek yok")
+    monkeypatch.setattr("vectorstore.knowledge_base.KnowledgeBase.documents", lambda self: [])
+    at = _login(_open(), "p")
+    gaps = at.dataframe[1].value
+    assert list(gaps["Soru"]) == ["LoRA rank nasıl seçilir?", "Kuantum bilgisayar nedir?"]
+    assert list(gaps["Yorumlar"])[0] == "Örnek yok"
