@@ -141,7 +141,7 @@ def _restore_one(seq: bytes, expected: int) -> str | None:
                 continue
             if len(char) == 1 and _plausible(char):
                 candidates.add(char)
-    for preferred in ("Ğ", "Ş", "\ufe0f"):
+    for preferred in ("Ğ", "Ş", "Î", "\ufe0f"):
         if preferred in candidates:
             return preferred
     emoji = [char for char in candidates if _is_emoji(char)]
@@ -201,7 +201,9 @@ def _fix_run(run: str) -> tuple[str, bool]:
 
 
 def _looks_like_mojibake(text: str) -> bool:
-    return bool(re.search(r"[ÃÄÅÂ][\u0080-\u024f\u2000-\u20ff]|â€|ğŸ|Ä[a-zA-Z ]|Å[a-zA-Z ]", text))
+    # Ã Ä Å never occur in Turkish; they are the cp1254 glyphs of UTF-8 lead
+    # bytes C3 C4 C5, which carry every Turkish letter.
+    return bool(re.search(r"[ÃÄÅ]|Â[\u0080-\u024f\u2000-\u20ff]|â€|ğŸ", text))
 
 
 def fix_mojibake(text: str) -> str:

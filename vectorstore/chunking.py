@@ -83,7 +83,9 @@ def _merge_small(sections: list[_Section], min_chars: int) -> list[_Section]:
     pending: _Section | None = None
     for section in sections:
         if pending is not None:
-            section = _Section(path=pending.path or section.path, lines=pending.lines + [""] + section.lines)
+            # The merged text is cited under whichever part carries more of it.
+            path = section.path if len(section.text) >= len(pending.text) else pending.path
+            section = _Section(path=path or pending.path, lines=pending.lines + [""] + section.lines)
             pending = None
         if len(section.text) < min_chars:
             pending = section
@@ -94,6 +96,30 @@ def _merge_small(sections: list[_Section], min_chars: int) -> list[_Section]:
             merged[-1] = _Section(path=merged[-1].path, lines=merged[-1].lines + [""] + pending.lines)
         else:
             merged.append(pending)
+    return merged
+
+
+def _merge_tiny_pieces(pieces: list[str], min_chars: int, max_chars: int) -> list[str]:
+    """Glue pieces too short to mean anything (a lone heading before a code
+    fence, a stray closing line) onto a neighbour."""
+    merged: list[str] = []
+    carry = ""
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        if carry:
+            piece = f"{carry}\n{piece}"
+            carry = ""
+        if len(piece) < min_chars:
+            carry = piece
+            continue
+        merged.append(piece)
+    if carry:
+        if merged and len(merged[-1]) + len(carry) <= max_chars:
+            merged[-1] = f"{merged[-1]}\n{carry}"
+        else:
+            merged.append(carry)
     return merged
 
 
@@ -130,10 +156,10 @@ def chunk_document(
     index = start_index
     for section in sections:
         path = (base_path or []) + section.path
-        for piece in splitter.split_text(section.text):
-            piece = piece.strip()
-            if not piece:
-                continue
+        pieces = _merge_tiny_pieces(
+            splitter.split_text(section.text), min_chars=max(chunk_size // 8, 1), max_chars=chunk_size * 5 // 4
+        )
+        for piece in pieces:
             metadata: dict[str, object] = {
                 "source": source,
                 "title": title,

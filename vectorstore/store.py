@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ders_asistani.settings import Settings
 
 OWNER_LOCK_NAME = "chroma.owner.lock"
-OWNER_LOCK_TIMEOUT_S = 10.0
+OWNER_LOCK_TIMEOUT_S = 5.0
 _PAGE = 2000
 
 
