@@ -112,3 +112,56 @@ def test_unanswered_questions_are_recorded(app_env, monkeypatch) -> None:
 
     gaps = AppDatabase(load_settings().app_database_url).knowledge_gaps()
     assert [g.question for g in gaps] == ["Futbol maçı kaç kaç bitti?"]
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    """The course indexed once for this module (offline tutor tests)."""
+    import shutil
+
+    from conftest import COURSE_DIR
+    from ders_asistani.settings import Settings
+    from vectorstore.knowledge_base import KnowledgeBase
+
+    root = tmp_path_factory.mktemp("indexed")
+    shutil.copytree(COURSE_DIR, root / "knowledge")
+    kb = KnowledgeBase(Settings(_env_file=None, knowledge_dir=root / "knowledge", storage_dir=root / "storage"))
+    kb.ingest()
+    kb.close()
+    return root
+
+
+def test_offline_tutor_answers_with_course_sources(indexed, monkeypatch, tmp_path) -> None:
+    isolate_app(monkeypatch, tmp_path, indexed / "knowledge", STORAGE_DIR=str(indexed / "storage"))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.chat_input[0].set_value("LoRA ile QLoRA arasındaki fark nedir?").run()
+    assert not at.exception
+    reply = at.session_state.messages[-1]
+    assert reply["mode"] == "offline" and reply["content"]
+    assert reply["sources"], "offline answers cite course passages"
+    assert any(e.label.startswith("📚 Kaynaklar") for e in at.expander)
+    assert reply["sources"][0]["source"] in texts(at)
+    assert "Çevrimdışı" in at.warning[0].value
+
+
+def test_groq_mode_against_the_stub_server_streams_and_shows_the_model(indexed, monkeypatch, tmp_path) -> None:
+    from groq_stub import GroqStub, text, tool_call
+
+    with GroqStub() as stub:
+        stub.enqueue(
+            tool_call("ders_ara", {"sorgu": "QLoRA 4-bit"}),
+            text("QLoRA, 4-bit nicelenmiş taban model üzerinde LoRA eğitir [1]."),
+        )
+        isolate_app(monkeypatch, tmp_path, indexed / "knowledge", STORAGE_DIR=str(indexed / "storage"),
+                    LLM_PROVIDER="groq", GROQ_API_KEY="gsk_test", GROQ_BASE_URL=stub.base_url,
+                    GROQ_MODEL="openai/gpt-oss-120b")
+        at = AppTest.from_file(APP, default_timeout=120).run()
+        assert "Groq" in at.success[0].value and "openai/gpt-oss-120b" in at.success[0].value
+        at.chat_input[0].set_value("QLoRA nedir?").run()
+        assert not at.exception
+        reply = at.session_state.messages[-1]
+        assert reply["mode"] == "groq"
+        assert "4-bit nicelenmiş taban model" in reply["content"]
+        assert stub.chat_requests() and stub.chat_requests()[0].model == "openai/gpt-oss-120b"
+        assert any(s.label.startswith("Ders notlarında") for s in at.status)
+        assert reply["sources"]

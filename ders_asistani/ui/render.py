@@ -132,7 +132,8 @@ def render_tool_call(row: dict[str, Any], *, running: bool = False):
     done_label = label.replace("…", "").replace(" hesaplanıyor", " hesaplandı").replace(
         " aranıyor", " arandı"
     ).replace(" hazırlanıyor", " hazırlandı")
-    box = st.status(label if running else done_label, state="running" if running else "complete", expanded=False)
+    state = "running" if running else ("error" if row.get("error") else "complete")
+    box = st.status(label if running else done_label, state=state, expanded=False)
     with box:
         st.markdown(f"**Araç:** `{row['name']}`")
         if row["inputs"]:
@@ -146,7 +147,7 @@ def render_tool_call(row: dict[str, Any], *, running: bool = False):
             else:
                 st.code(str(result)[:4000], language=None)
         if row.get("error"):
-            st.error(str(row["error"]))
+            st.error("Araç bu girdilerle çalışamadı; asistan cevabı buna göre verdi.")
     return box, done_label
 
 

@@ -48,15 +48,22 @@ def _knowledge_base(key: str, _settings: Settings) -> Any:
 
 @st.cache_resource(show_spinner=False)
 def _tutor(key: str, _settings: Settings) -> Any:
-    from chains.assistant import build_tutor
+    # One knowledge base per process, shared by the chat and the instructor page:
+    # a re-index is seen by the chat at once and the embedding model loads once.
+    kb = _knowledge_base(key, _settings)
+    try:
+        from chains.assistant import build_tutor
+    except ImportError:
+        build_tutor = None
+    if build_tutor is not None:
+        parameters = inspect.signature(build_tutor).parameters
+        if "knowledge_base" in parameters:
+            return build_tutor(_settings, knowledge_base=kb)
+        if "retriever" in parameters:
+            return build_tutor(_settings, retriever=kb.retriever())
+    from chains.tutor import Tutor
 
-    # Share the app's knowledge base with the tutor when the factory accepts it,
-    # so a re-index on the instructor page is seen by the chat at once.
-    parameters = inspect.signature(build_tutor).parameters
-    for name in ("knowledge_base", "kb"):
-        if name in parameters:
-            return build_tutor(_settings, **{name: _knowledge_base(key, _settings)})
-    return build_tutor(_settings)
+    return Tutor(_settings, kb.retriever())
 
 
 @st.cache_resource(show_spinner=False)

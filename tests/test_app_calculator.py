@@ -1,0 +1,71 @@
+"""VRAM calculator page (AppTest): inputs, metrics, chart, course rule, hand-over to the chat."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support import APP, CALCULATOR_PAGE, Event, FakeTutor, isolate_app, texts
+
+
+@pytest.fixture
+def at(monkeypatch, tmp_path, course_copy):
+    isolate_app(monkeypatch, tmp_path, course_copy)
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    app.switch_page(CALCULATOR_PAGE).run()
+    assert not app.exception
+    return app
+
+
+def _metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _expected(**overrides):
+    from hardware.estimate import EstimateRequest, estimate
+
+    request = dict(model="llama-3.1-8b", params=None, quant="Q4_K_M", context=4096, batch=1,
+                   mode="inference", gpu="rtx-3060-12gb", vram=None, gpus=1)
+    request.update(overrides)
+    return estimate(EstimateRequest(**request)).to_dict()
+
+
+def test_default_case_shows_the_estimate_metrics_chart_and_rule(at) -> None:
+    expected = _expected()
+    assert _metric(at, "Toplam VRAM") == f"{expected['total_gb']:.1f} GB"
+    assert _metric(at, "Sığıyor mu?") == ("Evet ✅" if expected["fits"] else "Hayır ❌")
+    assert "token/sn" in _metric(at, "Beklenen hız")
+    charts = at.get("arrow_vega_lite_chart")
+    assert len(charts) == 1
+    assert "Ders kuralı" in texts(at)
+    assert "çalıştırabilen yaygın GPU" in texts(at)
+
+
+def test_changing_inputs_changes_the_result(at) -> None:
+    at.selectbox(key="mode").set_value("full_finetune").run()
+    at.select_slider(key="context").set_value(8192).run()
+    expected = _expected(mode="full_finetune", context=8192)
+    assert _metric(at, "Toplam VRAM") == f"{expected['total_gb']:.1f} GB"
+    assert _metric(at, "Sığıyor mu?") == "Hayır ❌"
+
+
+def test_custom_size_and_vram_figure(at) -> None:
+    at.radio(key="model_source").set_value("Özel boyut").run()
+    at.number_input(key="params").set_value(3.0).run()
+    at.radio(key="target").set_value("VRAM gir").run()
+    at.number_input(key="vram").set_value(4.0).run()
+    expected = _expected(model=None, params=3.0, gpu=None, vram=4.0)
+    assert _metric(at, "Toplam VRAM") == f"{expected['total_gb']:.1f} GB"
+
+
+def test_ask_the_assistant_carries_the_case_into_the_chat(at, monkeypatch) -> None:
+    from ders_asistani.ui import resources
+
+    tutor = FakeTutor([Event("done", {"answer": "Evet, sığar.", "answered_from_course": True,
+                                      "tool_calls": [], "mode": "offline"})])
+    monkeypatch.setattr(resources, "tutor", lambda value=None: tutor)
+    next(b for b in at.button if "asistana sor" in b.label).click().run()
+    assert not at.exception
+    question = tutor.calls[0][0]
+    assert "Llama 3.1 8B" in question and "GeForce RTX 3060 12GB" in question and "4096" in question
+    assert "Evet, sığar." in texts(at)
