@@ -170,7 +170,23 @@ def _resolve(kind: str, name: str) -> str | None:
     return found if isinstance(found, str) else str(found)
 
 
+def _catalog_find(kind: str, text: str) -> list:
+    try:
+        from hardware import catalog
+    except ImportError:
+        return []
+    finder = getattr(catalog, f"find_{kind}_in_text", None)
+    try:
+        return list(finder(text)) if finder else []
+    except Exception:
+        return []
+
+
 def _find_model(text: str) -> tuple[str | None, bool, float | None]:
+    found = _catalog_find("models", text)
+    if found:
+        spec = found[0]
+        return spec.name, True, round(spec.params_total / 1e9, 3)
     for match in _MODEL_RE.finditer(text):
         raw = match.group("name").strip(" -_.")
         size = match.group("size")
@@ -245,7 +261,10 @@ def parse_hardware_question(text: str) -> HardwareQuery:
 
     gpu = None
     gpu_match = _GPU_RE.search(text)
-    if gpu_match:
+    gpus = _catalog_find("gpus", text)
+    if gpus:
+        gpu = gpus[0].name
+    elif gpu_match:
         raw_gpu = " ".join(gpu_match.group("gpu").split())
         gpu = _resolve("gpu", raw_gpu) or raw_gpu.upper()
 

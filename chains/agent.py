@@ -1,0 +1,246 @@
+"""The LangChain 1.x agent: course search tool, hardware tools, resilient model calls.
+
+The agent itself has no memory: `chains.tutor.Tutor` builds each turn's messages
+(trimmed history + the question with its retrieved passages) so the prompt stays
+inside the token budget, and passes a `TurnContext` as the run context. The
+`ders_ara` tool and the middleware reach per-turn state through it, so one
+compiled agent serves every thread of the process.
+
+`ResilientModelMiddleware` wraps every model call:
+- model gone (404 / 400 model_not_found, model_decommissioned): switch to the
+  next fallback model (once per Tutor, the switch is remembered and announced once);
+- 429: wait `retry-after` when it is at most `MAX_RATE_LIMIT_WAIT_S`, up to
+  `groq_max_retries` times, else give up with the wait in the notice;
+- 5xx: short exponential backoff, up to `groq_max_retries` times;
+- 400 tool_use_failed: retry once, then call the model without tools;
+- everything else (401, timeout, connection refused): raise `ProviderFailure`
+  at once; the tutor answers that turn offline.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.tools import ToolRuntime, tool
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import SystemMessage
+from langchain_core.tools import BaseTool
+
+from chains.context import estimate_messages_tokens, estimate_tokens, format_passages
+from chains.errors import ProviderFailure, classify
+from chains.prompts import SYSTEM_PROMPT, TOOLLESS_NOTE
+from vectorstore.types import Passage, Retriever
+
+MAX_RATE_LIMIT_WAIT_S = 10.0
+SERVER_BACKOFF_S = 0.5
+TOOL_SEARCH_K = 3
+TOOL_PASSAGE_MAX_CHARS = 450
+COURSE_SEARCH_TOOL = "ders_ara"
+
+
+@dataclass
+class TurnContext:
+    """Per-turn state shared by the tool, the middleware and the tutor."""
+
+    retriever: Any  # a vectorstore.types.Retriever
+    sources: list[Passage] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    model_calls: list[dict[str, Any]] = field(default_factory=list)  # per call: tokens, model, tools
+    first_model_call_at: float | None = None
+    tools_disabled: bool = False
+    # Typed Any: pydantic inspects this dataclass through the tool's runtime argument.
+    _lock: Any = field(default_factory=threading.Lock)
+
+    def add_sources(self, passages: Sequence[Passage]) -> list[tuple[int, Passage]]:
+        """Number new passages after the existing ones; known passages keep their number."""
+        numbered: list[tuple[int, Passage]] = []
+        with self._lock:
+            for passage in passages:
+                key = passage.chunk_id or (passage.source, passage.section, passage.text[:80])
+                existing = next(
+                    (i for i, p in enumerate(self.sources) if (p.chunk_id or (p.source, p.section, p.text[:80])) == key),
+                    None,
+                )
+                if existing is None:
+                    self.sources.append(passage)
+                    existing = len(self.sources) - 1
+                numbered.append((existing + 1, self.sources[existing]))
+        return numbered
+
+
+def course_search_tool(retriever_k: int = TOOL_SEARCH_K) -> BaseTool:
+    @tool(COURSE_SEARCH_TOOL, response_format="content_and_artifact")
+    def ders_ara(sorgu: str, runtime: ToolRuntime[TurnContext]) -> tuple[str, list[dict[str, Any]]]:
+        """Ders belgelerinde arama yapar; numaralı parçalar döndürür. Verilen parçalar yetmediğinde kısa bir Türkçe sorgu ile kullan."""
+        context: TurnContext = runtime.context
+        response = context.retriever.search(sorgu, k=retriever_k)
+        numbered = context.add_sources(response.passages)
+        if not numbered:
+            return "Ders belgelerinde bu sorguyla ilgili parça bulunamadı.", []
+        text = format_passages(numbered, max_chars=TOOL_PASSAGE_MAX_CHARS)
+        artifact = [{"n": n, "source": p.source, "section": p.section} for n, p in numbered]
+        return text, artifact
+
+    return ders_ara
+
+
+class ModelSelector:
+    """The active model of one Tutor; moves to a fallback when a model is gone."""
+
+    def __init__(self, models: Sequence[str], build: Callable[[str], BaseChatModel]) -> None:
+        self._models = list(models)
+        self._build = build
+        self._index = 0
+        self._cache: dict[str, BaseChatModel] = {}
+        self._lock = threading.Lock()
+        self.switch_notice_shown = False
+
+    @property
+    def name(self) -> str:
+        with self._lock:
+            return self._models[self._index]
+
+    def current(self) -> BaseChatModel:
+        with self._lock:
+            name = self._models[self._index]
+            if name not in self._cache:
+                self._cache[name] = self._build(name)
+            return self._cache[name]
+
+    def switch_from(self, failed: str) -> tuple[BaseChatModel, str] | None:
+        """Move past `failed` (if still active); None when no fallback is left."""
+        with self._lock:
+            if self._models[self._index] == failed:
+                if self._index + 1 >= len(self._models):
+                    return None
+                self._index += 1
+            name = self._models[self._index]
+        return self.current(), name
+
+    def take_switch_notice(self, failed: str, new: str) -> str | None:
+        with self._lock:
+            if self.switch_notice_shown:
+                return None
+            self.switch_notice_shown = True
+        return f"'{failed}' modeli artık kullanılamıyor; yedek model '{new}' ile devam ediliyor."
+
+
+class ResilientModelMiddleware(AgentMiddleware):
+    """Retries, fallback models and tool-less retry; see the module docstring."""
+
+    def __init__(
+        self,
+        selector: ModelSelector,
+        *,
+        max_retries: int,
+        secrets: Callable[[], list[str]],
+        sleep: Callable[[float], None] = time.sleep,
+        tool_tokens: int = 0,
+    ) -> None:
+        super().__init__()
+        self.selector = selector
+        self.max_retries = max_retries
+        self.secrets = secrets
+        self.sleep = sleep
+        self.tool_tokens = tool_tokens
+
+    def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> Any:
+        context: TurnContext = request.runtime.context
+        if context.first_model_call_at is None:
+            context.first_model_call_at = time.perf_counter()
+        model = self.selector.current()
+        model_name = self.selector.name
+        tools_allowed = not context.tools_disabled
+        rate_retries = server_retries = tool_failures = 0
+        while True:
+            overrides: dict[str, Any] = {"model": model}
+            if not tools_allowed:
+                system_text = f"{SYSTEM_PROMPT}\n\n{TOOLLESS_NOTE}"
+                overrides.update(tools=[], system_message=SystemMessage(content=system_text))
+            attempt = request.override(**overrides)
+            self._record(context, attempt, model_name, tools_allowed)
+            try:
+                return handler(attempt)
+            except Exception as exc:  # every provider error is classified below
+                failure = classify(exc, self.secrets())
+            if failure.kind == "model_unavailable":
+                switched = self.selector.switch_from(model_name)
+                if switched is None:
+                    raise failure
+                failed_name = model_name
+                model, model_name = switched
+                notice = self.selector.take_switch_notice(failed_name, model_name)
+                if notice:
+                    context.notices.append(notice)
+                continue
+            if failure.kind == "rate_limit":
+                wait = failure.retry_after_s if failure.retry_after_s is not None else 2.0 ** rate_retries
+                if rate_retries < self.max_retries and wait <= MAX_RATE_LIMIT_WAIT_S:
+                    rate_retries += 1
+                    self.sleep(wait)
+                    continue
+                raise failure
+            if failure.kind == "server" and server_retries < self.max_retries:
+                self.sleep(SERVER_BACKOFF_S * 2**server_retries)
+                server_retries += 1
+                continue
+            if failure.kind == "tool_use_failed":
+                tool_failures += 1
+                if tool_failures == 1:
+                    continue
+                if tools_allowed:
+                    tools_allowed = False
+                    context.tools_disabled = True
+                    context.notices.append(failure.notice())
+                    continue
+            raise failure
+
+    def _record(self, context: TurnContext, request: ModelRequest, model_name: str, tools_allowed: bool) -> None:
+        system = [request.system_message] if request.system_message is not None else []
+        tokens = estimate_messages_tokens(system + list(request.messages))
+        if tools_allowed:
+            tokens += self.tool_tokens
+        context.model_calls.append({"model": model_name, "prompt_tokens": tokens, "tools": tools_allowed})
+
+
+def build_agent(
+    selector: ModelSelector,
+    tools: Sequence[BaseTool],
+    *,
+    max_retries: int,
+    secrets: Callable[[], list[str]],
+    sleep: Callable[[float], None] = time.sleep,
+    tool_tokens: int = 0,
+):
+    middleware = ResilientModelMiddleware(
+        selector, max_retries=max_retries, secrets=secrets, sleep=sleep, tool_tokens=tool_tokens
+    )
+    return create_agent(
+        selector.current(),
+        list(tools),
+        system_prompt=SYSTEM_PROMPT,
+        middleware=[middleware],
+        name="ders_asistani",
+    )
+
+
+def tool_result_value(content: Any, artifact: Any = None) -> Any:
+    """A tool result as JSON-friendly data for events and the ask JSON."""
+    if artifact not in (None, [], {}):
+        return artifact
+    if isinstance(content, str):
+        try:
+            return json.loads(content)
+        except (json.JSONDecodeError, ValueError):
+            return content
+    return content
+
+
+def system_prompt_tokens() -> int:
+    return estimate_tokens(SYSTEM_PROMPT) + 4

@@ -1,0 +1,500 @@
+"""`Tutor`: the one facade the app and the CLI use to ask the course assistant.
+
+    tutor = Tutor(settings, retriever)            # or chains.assistant.build_tutor(settings)
+    for event in tutor.stream("LoRA nedir?", thread_id="abc"):
+        ...
+    answer = tutor.ask("peki QLoRA?", thread_id="abc")   # same turn logic, no events
+
+Event schema (`TutorEvent(kind, payload)`), in the order they can arrive:
+- "status":     {"mode": "groq"|"ollama"|"offline", "model": str|None, "reason": str|None}
+                first event of every turn; `reason` (Turkish) says why generation is off.
+- "sources":    list of {"n", "source", "section", "text", "title", "page", "slide"};
+                the numbered passages the answer may cite ([n] is list position + 1).
+                Sent after retrieval, and again (full list) when the agent's own
+                `ders_ara` search adds passages.
+- "tool_start": {"id", "name", "args"}
+- "tool_end":   {"id", "name", "args", "result", "error": bool}
+- "token":      str, a piece of the answer as the model streams it. Tokens are a
+                preview: the "done" answer is authoritative (it may differ after a
+                failure fallback, citation clean-up or the prompt-leak guard).
+- "notice":     str, Turkish, for the student (fallback model, rate limit, offline turn, ...).
+- "done":       the final `TutorAnswer` (always the last event; never missing).
+
+No exception leaves `stream`/`ask` for provider or retrieval failures: they become
+notices and an offline answer. Memory is per `thread_id`, in process, thread-safe.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Literal, Sequence
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool
+
+from chains import offline
+from chains.agent import (
+    COURSE_SEARCH_TOOL,
+    ModelSelector,
+    TurnContext,
+    build_agent,
+    course_search_tool,
+    system_prompt_tokens,
+    tool_result_value,
+)
+from chains.context import Turn, estimate_tool_schema_tokens, plan_prompt
+from chains.errors import ProviderFailure, classify, scrub
+from chains.prompts import NOT_IN_COURSE, SYSTEM_PROMPT, user_message
+from chains.providers import ProviderChoice, build_chat_model, resolve_provider
+from ders_asistani.settings import Settings
+from hardware.question_parser import HardwareQuery, parse_hardware_question
+from vectorstore.types import Passage, Retriever, SearchResponse
+
+log = logging.getLogger(__name__)
+
+EventKind = Literal["status", "sources", "tool_start", "tool_end", "token", "notice", "done"]
+MAX_TURNS_PER_THREAD = 20
+MAX_THREADS = 1000
+RECURSION_LIMIT = 12  # about five model calls per turn
+
+EMPTY_QUESTION = "Lütfen bir soru yazın."
+REFUSAL = (
+    "Bu isteğe yardımcı olamam: sistem talimatlarımı, yapılandırmamı ve gizli anahtarları paylaşmıyorum. "
+    "Ders konularıyla (küçük dil modelleri, GPU donanımı, model seçimi) ilgili sorularınızı memnuniyetle cevaplarım."
+)
+
+
+@dataclass
+class TutorEvent:
+    kind: EventKind
+    payload: Any = None
+
+
+@dataclass
+class TutorAnswer:
+    answer: str
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    mode: str = "offline"
+    model: str | None = None
+    notices: list[str] = field(default_factory=list)
+    answered_from_course: bool = False
+    generation_off_reason: str | None = None
+    # Diagnostics, not part of the ask JSON: estimated prompt tokens per model call
+    # and timings in milliseconds (retrieval, question-to-first-model-call, total).
+    prompt_tokens: list[int] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the `ders-asistani ask --json` schema."""
+        return {
+            "answer": self.answer,
+            "sources": [
+                {"n": s["n"], "source": s["source"], "section": s["section"], "text": s["text"]} for s in self.sources
+            ],
+            "tool_calls": [{"name": c["name"], "args": c["args"], "result": c["result"]} for c in self.tool_calls],
+            "mode": self.mode,
+            "model": self.model,
+            "notices": list(self.notices),
+        }
+
+
+@dataclass
+class _ThreadMemory:
+    turns: list[Turn] = field(default_factory=list)
+    hardware: HardwareQuery | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _source_dicts(passages: Sequence[Passage]) -> list[dict[str, Any]]:
+    return [
+        {
+            "n": i,
+            "source": p.source,
+            "section": p.section,
+            "text": p.text,
+            "title": p.title,
+            "page": p.page,
+            "slide": p.slide,
+        }
+        for i, p in enumerate(passages, start=1)
+    ]
+
+
+def _prompt_fragments() -> list[str]:
+    """Distinctive pieces of the system prompt; seeing one in an answer means a leak."""
+    fragments = []
+    for line in SYSTEM_PROMPT.splitlines():
+        line = re.sub(r"^\d+\.\s*", "", line.strip())
+        if len(line) >= 50:
+            fragments.append(" ".join(line.split())[:45].lower())
+    return fragments
+
+
+_FRAGMENTS = _prompt_fragments()
+
+
+def leaks_prompt(text: str) -> bool:
+    flat = " ".join(text.split()).lower()
+    return any(fragment in flat for fragment in _FRAGMENTS)
+
+
+def _default_tools() -> list[BaseTool]:
+    try:
+        from chains.hardware_tools import hardware_tools
+    except ImportError:
+        log.warning("chains.hardware_tools is not available; the agent runs without hardware tools")
+        return []
+    return list(hardware_tools())
+
+
+class Tutor:
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        chat_model: BaseChatModel | None = None,
+        *,
+        tools: Sequence[BaseTool] | None = None,
+        force_offline: bool = False,
+        sleep=time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.provider: ProviderChoice = resolve_provider(settings, force_offline)
+        if chat_model is not None and not force_offline:
+            # An injected model (tests, custom setups) always generates.
+            name = getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None) or "özel-model"
+            mode = self.provider.mode if self.provider.mode != "offline" else "groq"
+            self.provider = ProviderChoice(mode, (str(name),))
+        self.hardware_tools = list(_default_tools() if tools is None else tools)
+        self._threads: OrderedDict[str, _ThreadMemory] = OrderedDict()
+        self._threads_lock = threading.Lock()
+        self._agent = None
+        self._selector: ModelSelector | None = None
+        if self.provider.mode != "offline":
+            if chat_model is not None:
+                self._selector = ModelSelector(self.provider.models, lambda _name: chat_model)
+            else:
+                mode = self.provider.mode
+                self._selector = ModelSelector(self.provider.models, lambda name: build_chat_model(settings, mode, name))
+            all_tools = [course_search_tool(), *self.hardware_tools]
+            self._tool_tokens = estimate_tool_schema_tokens(all_tools)
+            self._agent = build_agent(
+                self._selector,
+                all_tools,
+                max_retries=settings.groq_max_retries,
+                secrets=self._secrets,
+                sleep=sleep,
+                tool_tokens=self._tool_tokens,
+            )
+        else:
+            self._tool_tokens = 0
+
+    # --- public API ------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        return self.provider.mode
+
+    @property
+    def model(self) -> str | None:
+        return self._selector.name if self._selector else None
+
+    def status(self) -> dict[str, Any]:
+        return {"mode": self.mode, "model": self.model, "reason": self.provider.reason}
+
+    def ask(self, question: str, thread_id: str = "default") -> TutorAnswer:
+        answer: TutorAnswer | None = None
+        for event in self.stream(question, thread_id):
+            if event.kind == "done":
+                answer = event.payload
+        assert answer is not None
+        return answer
+
+    def history(self, thread_id: str) -> list[Turn]:
+        memory = self._memory(thread_id)
+        with memory.lock:
+            return list(memory.turns)
+
+    def reset(self, thread_id: str) -> None:
+        with self._threads_lock:
+            self._threads.pop(thread_id, None)
+
+    def stream(self, question: str, thread_id: str = "default") -> Iterator[TutorEvent]:
+        started = time.perf_counter()
+        question = (question or "").strip()
+        yield TutorEvent("status", self.status())
+        problem = self._validate(question)
+        if problem:
+            yield TutorEvent("notice", problem)
+            yield TutorEvent("done", self._answer(problem, [], [], [problem], from_course=False))
+            return
+        memory = self._memory(thread_id)
+        with memory.lock:  # one turn at a time per thread keeps the history ordered
+            yield from self._turn(question, memory, started)
+
+    # --- one turn ----------------------------------------------------------------
+    def _turn(self, question: str, memory: _ThreadMemory, started: float) -> Iterator[TutorEvent]:
+        notices: list[str] = []
+        parsed = parse_hardware_question(question)
+        hardware = parsed
+        previous = memory.hardware
+        if previous is not None and (parsed.followup or (parsed.model is None and parsed.params_b is None and parsed.is_hardware is False and any(
+            v is not None for v in (parsed.bits, parsed.quant, parsed.vram_gb, parsed.gpu, parsed.context_tokens)
+        ))):
+            hardware = parsed.merged_with(previous)
+
+        # Retrieval first, on every turn; follow-ups search with the previous question too.
+        search_query = question
+        if parsed.followup and memory.turns:
+            search_query = f"{memory.turns[-1].question} {question}"
+        retrieval_started = time.perf_counter()
+        response = self._search(search_query, notices)
+        retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
+        context = TurnContext(retriever=self.retriever)
+        numbered = context.add_sources(response.passages)
+        yield TutorEvent("sources", _source_dicts(context.sources))
+        for notice in notices:
+            yield TutorEvent("notice", notice)
+
+        tool_calls: list[dict[str, Any]] = []
+        answer_text: str | None = None
+        prompt_tokens: list[int] = []
+        generation_off = self.provider.reason if self.provider.mode == "offline" else None
+        mode = self.provider.mode
+
+        if self._agent is not None:
+            try:
+                answer_text = yield from self._generate(question, hardware, response, memory, context, tool_calls, notices)
+            except ProviderFailure as failure:
+                log.warning("model call failed: %s", failure)
+                mode = "offline"
+                generation_off = failure.notice()
+                yield from self._flush_notices(context, notices)
+                notices.append(failure.notice())
+                yield TutorEvent("notice", failure.notice())
+            except Exception as exc:  # anything unexpected still ends in an answer
+                failure = classify(exc, self._secrets())
+                log.exception("tutor turn failed: %s", scrub(str(exc), self._secrets()))
+                mode = "offline"
+                generation_off = failure.notice()
+                notices.append(failure.notice())
+                yield TutorEvent("notice", failure.notice())
+            yield from self._flush_notices(context, notices)
+            prompt_tokens = [call["prompt_tokens"] for call in context.model_calls]
+            if answer_text is not None and not answer_text.strip():
+                answer_text = None
+                mode = "offline"
+                generation_off = "Dil modeli boş cevap döndürdü; cevap ders belgelerinden derlendi."
+                notices.append(generation_off)
+                yield TutorEvent("notice", generation_off)
+
+        if answer_text is None:
+            numbered = [(i, p) for i, p in enumerate(context.sources, start=1)][: len(numbered) or None]
+            answer_text, from_course, offline_calls = self._offline(question, hardware, numbered, response.off_topic)
+            for call in offline_calls:
+                yield TutorEvent("tool_start", {"id": call["id"], "name": call["name"], "args": call["args"]})
+                yield TutorEvent("tool_end", {**call, "error": False})
+            tool_calls.extend(offline_calls)
+        else:
+            from_course = bool(context.sources) and not response.off_topic and NOT_IN_COURSE.lower() not in answer_text.lower()
+
+        answer_text = self._clean(answer_text, len(context.sources))
+        memory.turns.append(Turn(question=question, answer=answer_text, tool_note=self._tool_note(tool_calls)))
+        del memory.turns[:-MAX_TURNS_PER_THREAD]
+        if hardware.is_hardware or previous is not None and hardware is not parsed:
+            memory.hardware = hardware
+        to_llm = (context.first_model_call_at - started) * 1000 if context.first_model_call_at else None
+        timings = {"retrieval_ms": round(retrieval_ms, 2), "total_ms": round((time.perf_counter() - started) * 1000, 2)}
+        if to_llm is not None:
+            timings["to_first_model_call_ms"] = round(to_llm, 2)
+        answer = TutorAnswer(
+            answer=answer_text,
+            sources=_source_dicts(context.sources),
+            tool_calls=[{"name": c["name"], "args": c["args"], "result": c["result"]} for c in tool_calls],
+            mode=mode,
+            model=self.model if mode != "offline" else None,
+            notices=notices,
+            answered_from_course=from_course,
+            generation_off_reason=generation_off,
+            prompt_tokens=prompt_tokens,
+            timings=timings,
+        )
+        yield TutorEvent("done", answer)
+
+    def _generate(
+        self,
+        question: str,
+        hardware: HardwareQuery,
+        response: SearchResponse,
+        memory: _ThreadMemory,
+        context: TurnContext,
+        tool_calls: list[dict[str, Any]],
+        notices: list[str],
+    ) -> Iterator[TutorEvent]:
+        """Run the agent; yields events and returns the final answer text."""
+        messages = self.build_messages(question, hardware, response, memory.turns, context)
+        pending: dict[str, dict[str, Any]] = {}
+        final: str | None = None
+        streamed = ""
+        guard_tripped = False
+        sources_seen = len(context.sources)
+        stream = self._agent.stream(
+            {"messages": messages},
+            context=context,
+            stream_mode=["messages", "updates"],
+            config={"recursion_limit": RECURSION_LIMIT},
+        )
+        for stream_mode, data in stream:
+            yield from self._flush_notices(context, notices)
+            if stream_mode == "messages":
+                chunk, metadata = data
+                if (
+                    isinstance(chunk, AIMessageChunk)
+                    and metadata.get("langgraph_node") == "model"
+                    and isinstance(chunk.content, str)
+                    and chunk.content
+                    and not guard_tripped
+                ):
+                    streamed += chunk.content
+                    if leaks_prompt(streamed):
+                        guard_tripped = True
+                        continue
+                    yield TutorEvent("token", chunk.content)
+                continue
+            for node, update in (data or {}).items():
+                for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                    if isinstance(message, AIMessage) and node == "model":
+                        if message.tool_calls:
+                            for call in message.tool_calls:
+                                entry = {"id": call.get("id") or "", "name": call["name"], "args": call.get("args") or {}}
+                                pending[entry["id"]] = entry
+                                yield TutorEvent("tool_start", dict(entry))
+                        else:
+                            final = message.content if isinstance(message.content, str) else str(message.content)
+                    elif isinstance(message, ToolMessage):
+                        entry = pending.pop(message.tool_call_id, {"id": message.tool_call_id, "name": message.name or "", "args": {}})
+                        result = tool_result_value(message.content, getattr(message, "artifact", None))
+                        done = {**entry, "result": result, "error": message.status == "error"}
+                        tool_calls.append(done)
+                        yield TutorEvent("tool_end", done)
+                        if entry["name"] == COURSE_SEARCH_TOOL and len(context.sources) != sources_seen:
+                            sources_seen = len(context.sources)
+                            yield TutorEvent("sources", _source_dicts(context.sources))
+        return final
+
+    def build_messages(
+        self,
+        question: str,
+        hardware: HardwareQuery,
+        response: SearchResponse,
+        turns: Sequence[Turn],
+        context: TurnContext,
+    ) -> list[BaseMessage]:
+        plan = plan_prompt(
+            budget=self.settings.prompt_token_budget,
+            system_tokens=system_prompt_tokens(),
+            tool_tokens=self._tool_tokens,
+            question=question,
+            passages=[p for p in context.sources],
+            turns=turns,
+        )
+        from chains.context import format_passages
+
+        numbered = [(i, p) for i, p in enumerate(context.sources, start=1) if p in plan.passages]
+        hints = []
+        if hardware.is_hardware or hardware.followup:
+            described = hardware.describe()
+            if described:
+                hints.append(described)
+        if plan.summary:
+            hints.append(plan.summary)
+        if response.off_topic:
+            hints.append("arama bu soru için ders belgelerinde güçlü bir eşleşme bulamadı")
+        messages: list[BaseMessage] = []
+        for role, text in plan.history:
+            messages.append(HumanMessage(text) if role == "human" else AIMessage(text))
+        body = user_message(format_passages(numbered, plan.passage_max_chars), question, "; ".join(hints))
+        messages.append(HumanMessage(body))
+        return messages
+
+    # --- helpers -----------------------------------------------------------------
+    def _validate(self, question: str) -> str | None:
+        if not question:
+            return EMPTY_QUESTION
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            return f"Sorunuz çok uzun ({len(question)} karakter); en fazla {limit} karakterlik bir soru yazın."
+        return None
+
+    def _memory(self, thread_id: str) -> _ThreadMemory:
+        with self._threads_lock:
+            memory = self._threads.get(thread_id)
+            if memory is None:
+                memory = self._threads[thread_id] = _ThreadMemory()
+                while len(self._threads) > MAX_THREADS:
+                    self._threads.popitem(last=False)
+            else:
+                self._threads.move_to_end(thread_id)
+            return memory
+
+    def _search(self, query: str, notices: list[str]) -> SearchResponse:
+        try:
+            return self.retriever.search(query, k=self.settings.retrieval_k)
+        except Exception:
+            log.exception("retrieval failed")
+            notices.append("Ders belgelerinde arama şu an yapılamadı; cevap kaynaksız olabilir.")
+            return SearchResponse(query=query, passages=[], coverage=0.0, off_topic=True)
+
+    def _offline(
+        self, question: str, hardware: HardwareQuery, numbered: list[tuple[int, Passage]], off_topic: bool
+    ) -> tuple[str, bool, list[dict[str, Any]]]:
+        parts: list[str] = []
+        calls: list[dict[str, Any]] = []
+        if hardware.is_hardware:
+            from chains.hardware_answers import answer_hardware
+
+            hw = answer_hardware(hardware)
+            if hw is not None:
+                parts.append(hw.text)
+                calls = hw.tool_calls
+        course = offline.course_answer(question, numbered, off_topic)
+        if not parts or course.answered_from_course:
+            parts.append(course.text)
+        return "\n\n".join(parts), course.answered_from_course, calls
+
+    def _clean(self, text: str, source_count: int) -> str:
+        text = scrub(text, self._secrets())
+        if leaks_prompt(text):
+            return REFUSAL
+        # Citations must point at a passage the student can open.
+        return re.sub(r"\s?\[(\d+)\]", lambda m: m.group(0) if 1 <= int(m.group(1)) <= source_count else "", text)
+
+    @staticmethod
+    def _tool_note(tool_calls: Sequence[dict[str, Any]]) -> str:
+        notes = []
+        for call in tool_calls:
+            if call["name"] == COURSE_SEARCH_TOOL:
+                continue
+            result = json.dumps(call["result"], ensure_ascii=False, default=str)
+            notes.append(f"{call['name']}({json.dumps(call['args'], ensure_ascii=False, default=str)}) → {result[:300]}")
+        return "; ".join(notes)
+
+    @staticmethod
+    def _flush_notices(context: TurnContext, sink: list[str]) -> Iterator[TutorEvent]:
+        # Notices raised inside the middleware (fallback model, tool-less retry).
+        while context.notices:
+            notice = context.notices.pop(0)
+            sink.append(notice)
+            yield TutorEvent("notice", notice)
+
+    def _secrets(self) -> list[str]:
+        key = self.settings.groq_api_key
+        return [key.get_secret_value()] if key is not None else []
