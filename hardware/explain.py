@@ -1,0 +1,142 @@
+"""Turkish explanations: notes for an estimate and the course's rule side by side.
+
+The course ("Bellek Hesaplama Formülü", langchain-groq-donanim.md) writes
+    Minimum VRAM = (Parametre Sayısı × 2 × Precision) + Ara Bellek (%20)
+with Precision = 2 bytes for FP16. Read literally that counts the bytes twice
+(8B × 2 × 2 = 32 GB); the course's own table (70B -> 140GB+, 8B -> 16GB+) matches
+parameters × 2 bytes. We show the intended rule (parameters × bytes × 1.2).
+"""
+
+from __future__ import annotations
+
+from hardware.catalog import ModelSpec, QuantSpec
+
+GIB = 1024**3
+COURSE_SOURCE = "langchain-groq-donanim.md, 'Bellek Hesaplama Formülü' ve model tablosu"
+
+
+def tr_number(value: float, digits: int = 1) -> str:
+    """Turkish decimal comma: 16.5 -> '16,5'; thousands with a dot: 131072 -> '131.072'."""
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) >= 1000):
+        return f"{int(value):,}".replace(",", ".")
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def course_bytes_per_param(quant: QuantSpec) -> float:
+    """The course's 'Precision': 2 bytes for FP16, 1 for INT8, 0.5 for 4-bit (nominal bits / 8)."""
+    return quant.bits / 8
+
+
+def course_rule_bytes(params_total: float, quant: QuantSpec) -> float:
+    return params_total * course_bytes_per_param(quant) * 1.2
+
+
+def course_rule_explanation(
+    model: ModelSpec, quant: QuantSpec, course_gib: float, total_gib: float,
+    weights_gib: float, kv_gib: float, activations_gib: float, overhead_gib: float, training_gib: float,
+    context: int, batch: int, mode: str,
+) -> str:
+    p = model.params_total / 1e9
+    precision = course_bytes_per_param(quant)
+    literal_gib = model.params_total * 2 * precision * 1.2 / GIB
+    lines = [
+        f"Dersteki kural: {tr_number(p, 2)} milyar parametre × {tr_number(precision, 2)} bayt ({quant.label}) "
+        f"× 1,2 (%20 ara bellek) ≈ {tr_number(course_gib)} GiB.",
+    ]
+    if quant.bits == 16:
+        lines.append(
+            f"Not: Formül 'Parametre Sayısı × 2 × Precision' diye yazılmış; FP16 için Precision zaten 2 bayt olduğundan "
+            f"harfiyen uygulanırsa baytlar iki kez sayılır (≈ {tr_number(literal_gib)} GiB). Dersteki tablo "
+            "(70B → 140 GB+, 8B → 16 GB+) parametre × 2 bayt hesabına uyar; burada bu anlamı kullanıyoruz."
+        )
+    lines.append(
+        f"Ayrıntılı hesap: ağırlıklar {tr_number(weights_gib, 2)} GiB + KV önbelleği {tr_number(kv_gib, 2)} GiB "
+        f"({tr_number(context)} token × batch {batch}) + aktivasyonlar {tr_number(activations_gib, 2)} GiB"
+        + (f" + gradyan/optimizer {tr_number(training_gib, 2)} GiB" if training_gib else "")
+        + f" + çalışma zamanı ek yükü {tr_number(overhead_gib, 2)} GiB = {tr_number(total_gib, 2)} GiB."
+    )
+    diff = total_gib - course_gib
+    if mode != "inference":
+        lines.append(
+            "Fark: Dersteki kural yalnızca çıkarım içindir; ince ayarda gradyanlar, optimizer durumları ve "
+            "eğitim aktivasyonları eklenir, bu yüzden gerçek ihtiyaç çok daha büyüktür."
+        )
+    elif diff > 0.1 * course_gib:
+        lines.append(
+            "Fark: %20'lik sabit pay, uzun bağlamda büyüyen KV önbelleğini karşılamıyor; "
+            "bağlam ve batch büyüdükçe KV önbelleği ağırlıklara yaklaşabilir."
+        )
+    elif diff < -0.1 * course_gib:
+        lines.append(
+            "Fark: Bu bağlam ve batch için KV önbelleği ve ara bellek %20'den küçük; kural burada ihtiyacı "
+            "biraz fazla tahmin ediyor (güvenli tarafta kalıyor)."
+        )
+    else:
+        lines.append("Fark küçük: bu ayarlarda %20'lik pay KV önbelleğini ve ara belleği kabaca karşılıyor.")
+    return "\n".join(lines)
+
+
+def estimate_notes(
+    model: ModelSpec, quant: QuantSpec, context: int, batch: int, mode: str, kv_label: str,
+    reference_name: str | None, gpu_kind: str | None, gpus: int, fits: bool | None,
+    tokens_per_s: float | None, has_bandwidth: bool,
+) -> list[str]:
+    notes: list[str] = []
+    if model.estimated:
+        notes.append(
+            f"Model yalnızca boyutuyla verildi; mimari (katman, KV başı) {reference_name or 'benzer bir model'} "
+            "modeline benzetilerek tahmin edildi. Ağırlıklar doğru, KV önbelleği yaklaşık."
+        )
+    if context > model.max_context:
+        notes.append(
+            f"Uyarı: {tr_number(context)} token, modelin en fazla bağlamından ({tr_number(model.max_context)}) uzun; "
+            "model bu uzunlukta eğitilmedi, kalite düşebilir. Hesap yine de bu uzunlukla yapıldı."
+        )
+    if model.kv_heads < model.heads:
+        ratio = model.heads / model.kv_heads
+        kind = "MQA (tek KV başı)" if model.kv_heads == 1 else "GQA"
+        notes.append(
+            f"{kind}: {model.heads} sorgu başına karşılık {model.kv_heads} KV başı var; KV önbelleği "
+            f"tüm başlar saklansaydı olacağından {tr_number(ratio, 0 if ratio.is_integer() else 1)} kat küçük."
+        )
+    if model.sliding_window:
+        notes.append(
+            f"Kayan pencere dikkati: yerel katmanlar yalnızca son {tr_number(model.sliding_window)} tokenı saklar "
+            "(llama.cpp ve transformers bunu destekler)."
+        )
+    if model.is_moe:
+        notes.append(
+            f"MoE: {model.experts} uzmanın hepsi bellekte durur ({tr_number(model.params_billion, 1)}B); "
+            f"her token yalnızca {model.experts_per_token} uzmanı kullanır, bu yüzden hız "
+            f"{tr_number(model.active_params_billion, 1)}B aktif parametreye göre hesaplandı."
+        )
+    if quant.family in {"bnb", "gptq", "awq", "fp8"}:
+        notes.append(f"{quant.label}: gömme (embedding) ve çıktı katmanı 16-bit kalır; yalnızca doğrusal katmanlar nicemlenir.")
+    if quant.is_gguf:
+        notes.append(
+            f"{quant.label}: llama.cpp bazı tensörleri (çıktı, attn_v, ffn_down) daha yüksek bit ile saklar; "
+            "ağırlık boyutu bu karışıma göre hesaplandı. Hesaplama tamponu 512 tokenlık parçalarla."
+        )
+    if kv_label not in ("fp16", "bf16"):
+        notes.append(f"KV önbelleği {kv_label} ile saklanıyor.")
+    if mode != "inference":
+        notes.append("Eğitim aktivasyonları batch × bağlam ile doğrusal büyür; gradyan checkpointing bunu büyük ölçüde azaltır.")
+    if gpu_kind == "unified":
+        notes.append("Apple birleşik bellek: GPU, RAM'in yalnızca bir kısmını kullanabilir; 'kullanılabilir bellek' buna göre alındı.")
+    notes.append("Çalışma zamanı ek yükü (CUDA bağlamı, kütüphane çekirdekleri) ayrı gösterildi; yaklaşık bir değerdir.")
+    if gpus > 1:
+        notes.append(
+            f"{gpus} GPU: model katmanlara bölünerek (device_map='auto' gibi) dağıtıldı varsayıldı; bellek toplanır, "
+            "hız tek GPU'nunkine yakın kalır."
+        )
+    if tokens_per_s is not None:
+        notes.append(
+            "Hız tahmini: bant genişliği ÷ token başına okunan bayt (ağırlıklar + KV önbelleği). Bu teorik üst "
+            "sınırdır; pratikte çoğunlukla %60-80'i elde edilir."
+        )
+    elif mode == "inference" and fits is False:
+        notes.append("Model belleğe sığmıyor: daha düşük bitli nicemleme, daha kısa bağlam ya da daha fazla GPU deneyin.")
+    elif mode == "inference" and not has_bandwidth and fits is not None:
+        notes.append("Hız tahmini için GPU adı gerekir (yalnızca bellek miktarı verildiğinde bant genişliği bilinmez).")
+    return notes
