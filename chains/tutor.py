@@ -26,6 +26,7 @@ notices and an offline answer. Memory is per `thread_id`, in process, thread-saf
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -222,6 +223,19 @@ class Tutor:
         memory = self._memory(thread_id)
         with memory.lock:
             return list(memory.turns)
+
+    def load_history(self, thread_id: str, turns: Sequence[Turn], hardware: dict[str, Any] | None = None) -> None:
+        """Restore a saved conversation (the CLI keeps threads in files)."""
+        memory = self._memory(thread_id)
+        with memory.lock:
+            memory.turns = list(turns)[-MAX_TURNS_PER_THREAD:]
+            memory.hardware = HardwareQuery(**hardware) if hardware else None
+
+    def export_history(self, thread_id: str) -> tuple[list[Turn], dict[str, Any] | None]:
+        memory = self._memory(thread_id)
+        with memory.lock:
+            hardware = dataclasses.asdict(memory.hardware) if memory.hardware else None
+            return list(memory.turns), hardware
 
     def reset(self, thread_id: str) -> None:
         with self._threads_lock:

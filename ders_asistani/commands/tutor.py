@@ -1,9 +1,79 @@
-"""CLI commands: placeholder until its issue lands (see ders_asistani/cli.py)."""
+"""`ders-asistani ask`: one question to the tutor from the command line.
+
+With `--thread ID` the conversation is kept between invocations in
+`STORAGE_DIR/threads/ID.json` (questions, answers and tool notes only), so
+follow-ups like "peki 4-bit olursa?" work from a shell too.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import typer
+
+_THREAD_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _thread_file(storage_dir: Path, thread_id: str) -> Path:
+    return storage_dir / "threads" / f"{thread_id}.json"
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this group's commands to the main app."""
+    @app.command("ask")
+    def ask(
+        question: str = typer.Argument(..., help="Türkçe soru"),
+        thread: str | None = typer.Option(None, "--thread", help="Konuşma kimliği (takip soruları için)"),
+        offline_mode: bool = typer.Option(False, "--offline", help="Dil modeli kullanmadan cevapla"),
+        as_json: bool = typer.Option(False, "--json", help="JSON çıktısı"),
+    ) -> None:
+        """Ders asistanına bir soru sorar; cevap kaynak numaralarıyla gelir."""
+        from ders_asistani.output import fail, print_json
+        from ders_asistani.settings import load_settings
+
+        if not question.strip():
+            fail("Soru boş olamaz.")
+        if thread is not None and not _THREAD_ID.match(thread):
+            fail("Konuşma kimliği yalnızca harf, rakam, '.', '_' ve '-' içerebilir (en çok 64 karakter).")
+        settings = load_settings()
+        if len(question) > settings.max_question_chars:
+            fail(f"Soru çok uzun ({len(question)} karakter); en fazla {settings.max_question_chars} karakter olabilir.")
+
+        from chains.assistant import build_tutor
+        from chains.context import Turn
+
+        tutor = build_tutor(settings, force_offline=offline_mode)
+        thread_id = thread or "cli"
+        history_path = _thread_file(settings.storage_dir, thread) if thread else None
+        if history_path is not None and history_path.is_file():
+            try:
+                saved = json.loads(history_path.read_text(encoding="utf-8"))
+                tutor.load_history(thread_id, [Turn(**turn) for turn in saved.get("turns", [])], saved.get("hardware"))
+            except (ValueError, TypeError, KeyError):
+                typer.echo("Uyarı: kayıtlı konuşma okunamadı; yeni bir konuşma başlatıldı.", err=True)
+
+        answer = tutor.ask(question, thread_id)
+
+        if history_path is not None:
+            history_path.parent.mkdir(parents=True, exist_ok=True)
+            turns, hardware = tutor.export_history(thread_id)
+            payload = {"turns": [turn.__dict__ for turn in turns], "hardware": hardware}
+            history_path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+
+        if as_json:
+            print_json(answer.to_dict())
+            return
+        mode = {"groq": "Groq", "ollama": "Ollama", "offline": "çevrimdışı"}[answer.mode]
+        typer.echo(f"[{mode}{' · ' + answer.model if answer.model else ''}]")
+        for notice in answer.notices:
+            typer.echo(f"Not: {notice}")
+        typer.echo("")
+        typer.echo(answer.answer)
+        for call in answer.tool_calls:
+            typer.echo(f"\nAraç: {call['name']} {json.dumps(call['args'], ensure_ascii=False)}")
+        if answer.sources:
+            typer.echo("\nKaynaklar:")
+            for source in answer.sources:
+                where = " — ".join(part for part in (source["source"], source["section"]) if part)
+                typer.echo(f"  [{source['n']}] {where}")
