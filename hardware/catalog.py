@@ -278,7 +278,12 @@ def resolve_model(name: str) -> ModelSpec:
     index = _model_index()
     if key in index:
         return index[key]
-    raise UnknownNameError("model", name.strip(), _suggest(key, index, lambda m: m.name))
+    size_in_name = re.search(r"(\d+(?:[.,]\d+)?)\s*[bB]\b", name)
+    extra = (
+        f" Yalnızca boyutu biliniyorsa parametre sayısıyla hesaplayabilirsiniz (ör. --params {size_in_name.group(1)})."
+        if size_in_name else ""
+    )
+    raise UnknownNameError("model", name.strip(), _suggest(key, index, lambda m: m.name), extra)
 
 
 def resolve_gpu(name: str) -> GpuSpec:

@@ -14,8 +14,8 @@ class HardwareInputError(ValueError):
 class UnknownNameError(HardwareInputError):
     """A model, GPU, quantization or task name that the catalog does not know."""
 
-    def __init__(self, kind_tr: str, name: str, suggestions: list[str]) -> None:
+    def __init__(self, kind_tr: str, name: str, suggestions: list[str], extra_tr: str = "") -> None:
         self.name = name
         self.suggestions = suggestions
         hint = f" Şunları mı kastettiniz: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"'{name}' adlı {kind_tr} katalogda bulunamadı.{hint}")
+        super().__init__(f"'{name}' adlı {kind_tr} katalogda bulunamadı.{hint}{extra_tr}")
