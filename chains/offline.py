@@ -67,7 +67,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 def select_sentences(
-    question: str, numbered: Sequence[tuple[int, Passage]], limit: int = MAX_SENTENCES
+    question: str, numbered: Sequence[tuple[int, Passage]], limit: int = MAX_SENTENCES, min_overlap: int = 1
 ) -> list[tuple[int, str]]:
     """(citation number, sentence) pairs that best answer the question."""
     query = _terms(question)
@@ -75,12 +75,12 @@ def select_sentences(
     for rank, (number, passage) in enumerate(numbered[:MAX_PASSAGES]):
         for position, sentence in enumerate(split_sentences(passage.text)):
             overlap = len(query & _terms(sentence))
-            if overlap == 0:
+            if overlap < min_overlap:
                 continue
             # Prefer higher-ranked passages and earlier sentences on ties.
             score = overlap - 0.15 * rank - 0.01 * position
             scored.append((score, rank, position, number, sentence))
-    if not scored and numbered:
+    if not scored and numbered and min_overlap <= 1:
         # No term in common: quote the start of the best passage rather than nothing.
         number, passage = numbered[0]
         return [(number, s) for s in split_sentences(passage.text)[:2]]
@@ -94,11 +94,18 @@ def select_sentences(
     return picked
 
 
-def course_answer(question: str, numbered: Sequence[tuple[int, Passage]], off_topic: bool) -> OfflineAnswer:
+def course_answer(
+    question: str, numbered: Sequence[tuple[int, Passage]], off_topic: bool, min_overlap: int = 1
+) -> OfflineAnswer:
+    """Quoted course sentences; with `min_overlap` > 1 an empty answer when nothing is clearly relevant."""
+    if min_overlap > 1 and (off_topic or not numbered):
+        return OfflineAnswer(text="", answered_from_course=False)
     if off_topic or not numbered:
         text = f"{NOT_IN_COURSE}. Sorunuzla ilgili bir bölüm ders belgelerinde bulunamadı; soruyu farklı kelimelerle sormayı ya da eğitmeninize danışmayı deneyebilirsiniz."
         return OfflineAnswer(text=text, answered_from_course=False)
-    picked = select_sentences(question, numbered)
+    picked = select_sentences(question, numbered, min_overlap=min_overlap)
+    if not picked:
+        return OfflineAnswer(text="", answered_from_course=False)
     lines = ["Ders belgelerinde bu soruyla ilgili şu bilgiler var:"]
     for number, sentence in picked:
         lines.append(f"- {sentence} [{number}]")

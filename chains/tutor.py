@@ -479,8 +479,13 @@ class Tutor:
             if hw is not None:
                 parts.append(hw.text)
                 calls = hw.tool_calls
-        course = offline.course_answer(question, numbered, off_topic)
-        if not parts or course.answered_from_course:
+        if parts:
+            # Next to computed numbers, quote the course only where it clearly matches.
+            course = offline.course_answer(question, numbered, off_topic, min_overlap=2)
+            if course.text:
+                parts.append(course.text)
+        else:
+            course = offline.course_answer(question, numbered, off_topic)
             parts.append(course.text)
         return "\n\n".join(parts), course.answered_from_course, calls
 
