@@ -47,7 +47,7 @@ try:
 
     result = estimate(EstimateRequest(model=model_id, params=params, quant=quant, context=int(context),
                                       batch=int(batch), mode=mode, gpu=gpu_id, vram=vram,
-                                      gpus=int(gpu_count))).to_dict()
+                                      gpus=int(gpu_count))).to_full_dict()
 except HardwareInputError as exc:
     st.error(str(exc))
     st.stop()
@@ -60,7 +60,7 @@ cols[1].metric("Sığıyor mu?", "Evet ✅" if fits else "Hayır ❌")
 max_context = result.get("max_context")
 cols[2].metric("Sığan en uzun bağlam", f"{max_context:,}".replace(",", ".") if max_context else "—")
 speed = result.get("tokens_per_s")
-cols[3].metric("Beklenen hız", f"~{speed:.0f} token/sn" if speed else "—")
+cols[3].metric("Beklenen hız (token/sn)", f"~{speed:.0f}" if speed else "—")
 
 rows = calc.breakdown(result)
 if rows:
@@ -82,7 +82,8 @@ with detail_col:
         st.caption(f"• {note}")
 
 fitting = calc.fitting_gpus(result)
-st.markdown("**Bu işi çalıştırabilen yaygın GPU'lar:** " + (", ".join(fitting) if fitting else "listede yok"))
+shown = ", ".join(fitting[:8]) + (f" ve {len(fitting) - 8} tane daha" if len(fitting) > 8 else "")
+st.markdown("**Bu işi çalıştırabilen yaygın GPU'lar** (küçükten büyüğe): " + (shown or "listede yok"))
 
 gpu_label = gpus[gpu_id].name if gpu_id else f"{vram:g} GB VRAM'li bir GPU"
 if gpu_count > 1:

@@ -27,24 +27,30 @@ def _expected(**overrides):
     request = dict(model="llama-3.1-8b", params=None, quant="Q4_K_M", context=4096, batch=1,
                    mode="inference", gpu="rtx-3060-12gb", vram=None, gpus=1)
     request.update(overrides)
-    return estimate(EstimateRequest(**request)).to_dict()
+    return estimate(EstimateRequest(**request)).to_full_dict()
 
 
 def test_default_case_shows_the_estimate_metrics_chart_and_rule(at) -> None:
     expected = _expected()
     assert _metric(at, "Toplam VRAM") == f"{expected['total_gb']:.1f} GB"
     assert _metric(at, "Sığıyor mu?") == ("Evet ✅" if expected["fits"] else "Hayır ❌")
-    assert "token/sn" in _metric(at, "Beklenen hız")
-    charts = at.get("arrow_vega_lite_chart")
+    assert _metric(at, "Beklenen hız (token/sn)") == f"~{expected['tokens_per_s']:.0f}"
+    charts = at.get("vega_lite_chart")
     assert len(charts) == 1
-    assert "Ders kuralı" in texts(at)
-    assert "çalıştırabilen yaygın GPU" in texts(at)
+    page = texts(at)
+    assert "Ders kuralı" in page and f"{expected['course_rule_gb']:.1f} GB" in page
+    assert expected["course_rule_explanation"].splitlines()[0] in page
+    assert expected["gpus_that_fit"][0] in page
 
 
 def test_changing_inputs_changes_the_result(at) -> None:
     at.selectbox(key="mode").set_value("full_finetune").run()
+    # GGUF weights cannot be trained: the page says so in Turkish instead of failing.
+    assert not at.exception
+    assert "GGUF" in at.error[0].value and len(at.metric) == 0
+    at.selectbox(key="quant").set_value("bf16").run()
     at.select_slider(key="context").set_value(8192).run()
-    expected = _expected(mode="full_finetune", context=8192)
+    expected = _expected(mode="full_finetune", context=8192, quant="bf16")
     assert _metric(at, "Toplam VRAM") == f"{expected['total_gb']:.1f} GB"
     assert _metric(at, "Sığıyor mu?") == "Hayır ❌"
 

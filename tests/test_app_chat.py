@@ -77,9 +77,9 @@ def test_example_button_asks_and_new_chat_clears(app_env, monkeypatch) -> None:
     tutor = FakeTutor(SCRIPT)
     _use_tutor(monkeypatch, tutor)
     at = AppTest.from_file(APP, default_timeout=30).run()
-    example = next(b for b in at.button if "LoRA ile QLoRA" in b.label)
+    example = next(b for b in at.button if "Fine-tuning" in b.label)
     example.click().run()
-    assert tutor.calls and "LoRA ile QLoRA" in tutor.calls[0][0]
+    assert tutor.calls and "Fine-tuning" in tutor.calls[0][0]
     assert len(at.session_state.messages) == 2
     first_thread = at.session_state.thread_id
     next(b for b in at.button if b.label == "🆕 Yeni sohbet").click().run()
@@ -134,10 +134,11 @@ def indexed(tmp_path_factory):
 def test_offline_tutor_answers_with_course_sources(indexed, monkeypatch, tmp_path) -> None:
     isolate_app(monkeypatch, tmp_path, indexed / "knowledge", STORAGE_DIR=str(indexed / "storage"))
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.chat_input[0].set_value("LoRA ile QLoRA arasındaki fark nedir?").run()
+    at.chat_input[0].set_value("Küçük dil modellerinin zayıf yönleri nelerdir?").run()
     assert not at.exception
     reply = at.session_state.messages[-1]
     assert reply["mode"] == "offline" and reply["content"]
+    assert reply["answered_from_course"] is True
     assert reply["sources"], "offline answers cite course passages"
     assert any(e.label.startswith("📚 Kaynaklar") for e in at.expander)
     assert reply["sources"][0]["source"] in texts(at)

@@ -14,9 +14,9 @@ from ders_asistani.ui.render import field
 log = logging.getLogger(__name__)
 
 EXAMPLE_QUESTIONS = [
-    "Küçük dil modeli (SLM) nedir, büyük modellerden farkı ne?",
+    "Küçük dil modellerinin güçlü ve zayıf yönleri neler?",
     "Llama 3.1 8B modelini 4-bit ile 12 GB'lık RTX 3060'ta çalıştırabilir miyim?",
-    "LoRA ile QLoRA arasındaki fark nedir?",
+    "Fine-tuning (ince ayar) nedir, ne zaman gerekir?",
     "8 GB VRAM'li bir dizüstü için hangi modeli önerirsin?",
 ]
 
