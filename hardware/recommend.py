@@ -179,7 +179,7 @@ def _reason(
     if not parts:
         parts.append(
             f"{tr_number(model.params_billion, 1)}B parametreyle bu bellekte çalışabilecek güçlü bir seçenek"
-            + (f" ({task.label_tr.lower()} için özel bir üstünlüğü bilinmiyor)." if task else ".")
+            + (f" ({task.label_tr} için özel bir üstünlüğü bilinmiyor)." if task else ".")
         )
     mode_tr = {"inference": "çıkarım", "lora": "LoRA", "qlora": "QLoRA", "full": "tam ince ayar"}[mode]
     speed = f", tahmini hız ≈ {tr_number(result.tokens_per_s, 0)} token/s (üst sınır)" if result.tokens_per_s else ""
