@@ -137,7 +137,8 @@ class SentenceTransformerEmbeddings(CountingEmbeddings):
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(self._path, device="cpu")
-        self.dimension = model.get_sentence_embedding_dimension()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dimension = getter()
         return model
 
     def _encode(self, model: Any, texts: list[str]) -> list[list[float]]:
