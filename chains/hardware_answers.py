@@ -144,8 +144,9 @@ def recommend_answer(query: HardwareQuery) -> HardwareAnswer:
                 return HardwareAnswer(text=f"Öneri yapılamadı: {getattr(again, 'message_tr', None) or again}")
         else:
             return HardwareAnswer(text=f"Öneri yapılamadı: {getattr(exc, 'message_tr', None) or exc}")
-    clean_args = {k: v for k, v in args.items() if v is not None}
-    call = _call(RECOMMEND_TOOL, clean_args, [r.to_dict() for r in recs])
+    # Recorded with the argument names and result shape of the agent's model_oner tool.
+    clean_args = {("vram" if k == "vram_gb" else k): v for k, v in args.items() if v is not None and k != "limit"}
+    call = _call(RECOMMEND_TOOL, clean_args, {"oneriler": [r.to_dict() for r in recs]})
     if not recs:
         return HardwareAnswer(text=assumption + "Bu bellekle uygun bir model bulunamadı.", tool_calls=[call])
     lines = [assumption + "Öneri aracının sonuçları:"]

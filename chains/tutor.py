@@ -248,7 +248,16 @@ class Tutor:
         problem = self._validate(question)
         if problem:
             yield TutorEvent("notice", problem)
-            yield TutorEvent("done", self._answer(problem, [], [], [problem], from_course=False))
+            yield TutorEvent(
+                "done",
+                TutorAnswer(
+                    answer=problem,
+                    mode=self.mode,
+                    model=self.model,
+                    notices=[problem],
+                    generation_off_reason=self.provider.reason,
+                ),
+            )
             return
         memory = self._memory(thread_id)
         with memory.lock:  # one turn at a time per thread keeps the history ordered
