@@ -10,6 +10,7 @@ from ders_asistani.ui import admin, resources
 log = logging.getLogger("ders_asistani.app")
 settings = resources.settings()
 
+st.set_page_config(layout="wide")  # the documents table has many columns
 st.title("📚 Bilgi Tabanı")
 if not admin.require_admin(settings):
     st.stop()
@@ -66,6 +67,7 @@ with documents_tab:
         f"Ders belgeleri (en fazla {settings.upload_max_mb:g} MB)",
         type=[ext.lstrip(".") for ext in uploads.ALLOWED_EXTENSIONS],
         accept_multiple_files=True,
+        max_upload_size=max(1, int(settings.upload_max_mb)),  # MB; the browser refuses bigger files early
         key=f"uploads-{st.session_state.get('upload_round', 0)}",  # a new key empties the picker
     )
     overwrite = st.checkbox("Var olan dosyaların üzerine yaz", key="overwrite")

@@ -8,6 +8,7 @@ from ders_asistani.ui import chat
 from hardware import catalog
 from hardware.errors import HardwareInputError
 
+st.set_page_config(layout="wide")
 st.title("🧮 VRAM Hesaplayıcı")
 st.caption("Bir modelin çalışması ya da ince ayarı için ne kadar GPU belleği gerektiğini hesaplar.")
 

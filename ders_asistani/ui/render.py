@@ -6,12 +6,14 @@ working if a field is missing; everything shown is Turkish.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
 import streamlit as st
 
 MAX_PASSAGE_CHARS = 700
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE)
 
 TOOL_LABELS = {
     "vram": "VRAM hesaplanıyor…",
@@ -62,12 +64,8 @@ def mode_banner(mode: str | None, model: str | None, reason: str | None) -> None
     elif mode == "ollama":
         st.info(f"**Mod: Ollama (yerel)** · model `{model}`", icon="🖥️")
     else:
-        why = f" {reason}" if reason else ""
-        st.warning(
-            f"**Mod: Çevrimdışı** — dil modeli kullanılmıyor; cevaplar ders belgelerinden ve "
-            f"hesaplama araçlarından derlenir.{why}",
-            icon="📴",
-        )
+        why = reason or "Dil modeli kullanılmıyor; cevaplar ders belgelerinden ve hesaplama araçlarından derlenir."
+        st.warning(f"**Mod: Çevrimdışı** — {why}", icon="📴")
 
 
 def source_rows(sources: list[Any]) -> list[dict[str, Any]]:
@@ -100,7 +98,8 @@ def render_sources(rows: list[dict[str, Any]]) -> None:
             if row["slide"] is not None:
                 where.append(f"slayt {row['slide']}")
             st.markdown(" — ".join(where))
-            text = row["text"].strip()
+            # Passages are markdown; headings inside a citation would shout, so flatten them.
+            text = _HEADING.sub("", row["text"]).strip()
             if len(text) > MAX_PASSAGE_CHARS:
                 text = text[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
             if text:

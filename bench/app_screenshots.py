@@ -1,0 +1,57 @@
+"""README screenshots of the three pages, taken from the real app in Debian chromium.
+
+    .venv/bin/python bench/app_screenshots.py        # writes docs/screenshots/*.png
+
+The app runs offline on a private, freshly indexed copy of the course.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from app_support import AppServer, ask_in_browser, launch_chromium, offline_env, prepare_course  # noqa: E402
+
+OUT = REPO / "docs" / "screenshots"
+PASSWORD = "ekran-goruntusu"
+
+
+def main() -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        knowledge, storage = prepare_course(Path(tmp))
+        with AppServer(offline_env(knowledge, storage, ADMIN_PASSWORD=PASSWORD)) as server, sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            page = browser.new_page(viewport={"width": 1280, "height": 1500}, locale="tr-TR")
+
+            page.goto(server.url)
+            ask_in_browser(page, "Llama 3.1 8B modelini 4-bit ile RTX 3060 12 GB'ta çalıştırabilir miyim?", 90_000)
+            ask_in_browser(page, "Küçük dil modellerinin zayıf yönleri nelerdir?", 90_000)
+            page.get_by_test_id("stExpander").filter(has_text="Kaynaklar").last.click()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(OUT / "sohbet.png"))
+
+            page.get_by_test_id("stSidebarNavLink").filter(has_text="VRAM Hesaplayıcı").click()
+            expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
+            page.wait_for_timeout(1000)  # the chart animates in
+            page.screenshot(path=str(OUT / "vram-hesaplayici.png"))
+
+            page.get_by_test_id("stSidebarNavLink").filter(has_text="Bilgi Tabanı").click()
+            page.get_by_label("Eğitmen parolası").fill(PASSWORD)
+            page.get_by_role("button", name="Giriş").click()
+            expect(page.get_by_text("Yeniden dizinle").first).to_be_visible(timeout=30_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(OUT / "bilgi-tabani.png"))
+            browser.close()
+    for name in ("sohbet.png", "vram-hesaplayici.png", "bilgi-tabani.png"):
+        print(OUT / name)
+
+
+if __name__ == "__main__":
+    main()
