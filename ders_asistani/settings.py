@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     lexical_weight: float = 0.5
     dense_weight: float = 0.5
     offtopic_threshold: float = 0.2
+    retrieval_fusion: Literal["linear", "rrf", "lexical", "dense"] = "linear"
+    lexical_prefix_length: int = 5
+    glossary_expansion: bool = True
+    glossary_weight: float = 0.5
+    typo_weight: float = 0.7
+    bigram_weight: float = 0.5
+    dense_candidates: int = 50
 
     # --- language model --------------------------------------------------------
     llm_provider: Provider = "auto"

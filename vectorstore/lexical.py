@@ -60,13 +60,15 @@ class LexicalIndex:
         prefix_length: int = DEFAULT_PREFIX_LENGTH,
         k1: float = DEFAULT_K1,
         b: float = DEFAULT_B,
+        bigrams: bool = True,
     ) -> None:
         self.ids = list(ids)
         self.mode: TermMode = mode
         self.prefix_length = prefix_length
         n_docs = len(self.ids)
         self.size = n_docs
-        doc_terms = [index_terms(t, mode=mode, prefix_length=prefix_length) for t in texts]
+        self.bigrams = bigrams
+        doc_terms = [self.terms(t) for t in texts]
         lengths = np.array([len(t) for t in doc_terms], dtype=np.float64)
         avg_len = float(lengths.mean()) if n_docs and lengths.mean() > 0 else 1.0
 
@@ -108,7 +110,11 @@ class LexicalIndex:
         return term(token, self.mode, self.prefix_length)
 
     def terms(self, text: str) -> list[str]:
-        return index_terms(text, mode=self.mode, prefix_length=self.prefix_length)
+        """Index terms of a text, plus adjacent pairs ("ekran karti") when enabled."""
+        unigrams = index_terms(text, mode=self.mode, prefix_length=self.prefix_length)
+        if not self.bigrams:
+            return unigrams
+        return unigrams + bigram_terms(unigrams)
 
     def corrections(self, token: str) -> list[str]:
         """Corpus words one edit (insert, delete, substitute, adjacent swap) away."""
@@ -128,12 +134,17 @@ class LexicalIndex:
     # --- scoring --------------------------------------------------------------
     def scores(self, query_terms: Iterable[QueryTerm]) -> np.ndarray:
         """BM25 score of every chunk (array aligned with `ids`)."""
-        total = np.zeros(self.size, dtype=np.float64)
+        # A term shared by several concepts (e.g. a synonym of two typed words)
+        # counts once, at its highest weight.
+        weights: dict[str, float] = {}
         for qt in query_terms:
-            posting = self._postings.get(qt.term)
+            weights[qt.term] = max(weights.get(qt.term, 0.0), qt.weight)
+        total = np.zeros(self.size, dtype=np.float64)
+        for t, weight in weights.items():
+            posting = self._postings.get(t)
             if posting is not None:
                 docs, scores = posting
-                total[docs] += qt.weight * scores
+                total[docs] += weight * scores
         return total
 
     def coverage(self, query_terms: Sequence[QueryTerm]) -> np.ndarray:
@@ -146,7 +157,8 @@ class LexicalIndex:
         """
         concepts: dict[str, list[QueryTerm]] = defaultdict(list)
         for qt in query_terms:
-            concepts[qt.concept].append(qt)
+            if qt.concept:  # phrase (bigram) terms are not concepts of their own
+                concepts[qt.concept].append(qt)
         if not concepts or self.size == 0:
             return np.zeros(self.size, dtype=np.float64)
         covered = np.zeros(self.size, dtype=np.float64)
@@ -166,6 +178,11 @@ class LexicalIndex:
                 np.maximum(best, share, out=best)
             covered += weight * best
         return covered / total_weight if total_weight > 0 else covered
+
+
+def bigram_terms(unigrams: Sequence[str]) -> list[str]:
+    """Adjacent term pairs: reward chunks that keep the student's words together."""
+    return [f"{a} {b}" for a, b in zip(unigrams, unigrams[1:])]
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -193,6 +210,7 @@ def build_query(
     *,
     expansion_weight: float = 0.5,
     typo_weight: float = 0.7,
+    bigram_weight: float = 0.5,
 ) -> list[QueryTerm]:
     """Weighted terms of a student question.
 
@@ -209,10 +227,12 @@ def build_query(
         key = (t, concept)
         weights[key] = max(weights.get(key, 0.0), w)
 
+    typed: list[str] = []
     for token in tokens(query):
         if token in STOPWORDS:
             continue
         concept = index.term_of(token)
+        typed.append(concept)
         add(concept, 1.0, concept)
         if not index.has_term(concept):
             for fixed in index.corrections(token):
@@ -223,4 +243,7 @@ def build_query(
         for concept in dict.fromkeys(matched_terms):
             for t in dict.fromkeys(added_terms):
                 add(t, expansion_weight, concept)
+    if index.bigrams and bigram_weight > 0:
+        for pair in bigram_terms(typed):
+            add(pair, bigram_weight, "")
     return [QueryTerm(term=t, weight=w, concept=c) for (t, c), w in weights.items()]
