@@ -126,7 +126,7 @@ def build_models(facts: dict) -> list[dict]:
             "id": meta["id"],
             "name": f["name"],
             "family": meta["family"],
-            "hf_repo": f["hf_repo"],
+            "hf_repo": f["hf_repo"].split(" (")[0],
             "aliases": meta["aliases"],
             "params_total": f["total_parameters"],
             "params_active": (moe or {}).get("active_parameters", f["total_parameters"]),

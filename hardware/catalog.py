@@ -278,6 +278,8 @@ def resolve_model(name: str) -> ModelSpec:
     index = _model_index()
     if key in index:
         return index[key]
+    if "/" in name and _model_key(name.rsplit("/", 1)[-1]) in index:  # "org/repo" names
+        return index[_model_key(name.rsplit("/", 1)[-1])]
     size_in_name = re.search(r"(\d+(?:[.,]\d+)?)\s*[bB]\b", name)
     extra = (
         f" Yalnızca boyutu biliniyorsa parametre sayısıyla hesaplayabilirsiniz (ör. --params {size_in_name.group(1)})."
