@@ -46,23 +46,38 @@ def _terms(text: str) -> set[str]:
     return set(index_terms(text))
 
 
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"https?://\S+")
+_CODE_LIKE = re.compile(r"(^\$|\w\(|=\s|^\s*(import|from|def|class|print)\b|[{};]\s*$)")
+
+
 def _clean_sentence(sentence: str) -> str:
     lines = []
     for line in sentence.splitlines():
+        line = _LINK.sub(r"\1", line)
+        line = _URL.sub("", line)
         line = _MARKUP.sub("", line).strip()
         if line:
             lines.append(line)
     return " ".join(lines).strip()
 
 
+def _is_prose(sentence: str) -> bool:
+    """Headings, table rows, list labels and code carry no answer on their own."""
+    if sentence.count("|") >= 2 or sentence.count("\t") >= 2 or _CODE_LIKE.search(sentence):
+        return False
+    if len(sentence) < 25 or not re.search(r"[a-zçğıöşü]{3}", sentence):
+        return False
+    words = sentence.split()
+    return len(words) >= 5 and (sentence.rstrip()[-1:] in ".!?:…" or len(sentence) >= 70)
+
+
 def split_sentences(text: str) -> list[str]:
-    sentences = []
+    sentences: list[str] = []
     for piece in _SENTENCE_SPLIT.split(text):
         cleaned = _clean_sentence(piece)
-        # Headings, code lines and fragments carry no answer on their own.
-        if len(cleaned) < 25 or not re.search(r"[a-zçğıöşü]{3}", cleaned):
-            continue
-        sentences.append(cleaned)
+        if _is_prose(cleaned) and cleaned not in sentences:
+            sentences.append(cleaned)
     return sentences
 
 
@@ -84,7 +99,10 @@ def select_sentences(
         # No term in common: quote the start of the best passage rather than nothing.
         number, passage = numbered[0]
         return [(number, s) for s in split_sentences(passage.text)[:2]]
-    best = sorted(scored, reverse=True)[:limit]
+    unique: dict[str, tuple[float, int, int, int, str]] = {}
+    for item in sorted(scored, reverse=True):
+        unique.setdefault(item[4], item)  # the same sentence in two passages is quoted once
+    best = list(unique.values())[:limit]
     best.sort(key=lambda item: (item[1], item[2]))
     picked = []
     for _, _, _, number, sentence in best:
