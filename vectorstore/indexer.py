@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int, str], None]
 INGEST_LOCK_TIMEOUT_S = 60.0
-INDEX_BATCH_SIZE = 64
+INDEX_BATCH_SIZE = 256
+GROUP_CHUNKS = 512
+GROUP_FILES = 100
 
 
 class IngestBusyError(RuntimeError):
@@ -114,20 +116,23 @@ class DocumentTable:
                 for row in cursor.fetchall()
             }
 
-    def upsert(self, row: DocumentRow) -> None:
+    def upsert_many(self, rows: list[DocumentRow]) -> None:
         with self._connect() as conn:
-            conn.execute(
+            conn.executemany(
                 "INSERT OR REPLACE INTO indexed_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self.collection,
-                    row.source,
-                    row.file_hash,
-                    row.bytes,
-                    row.chunks,
-                    row.indexed_at,
-                    json.dumps(row.repairs, ensure_ascii=False),
-                    json.dumps(row.warnings, ensure_ascii=False),
-                ),
+                [
+                    (
+                        self.collection,
+                        row.source,
+                        row.file_hash,
+                        row.bytes,
+                        row.chunks,
+                        row.indexed_at,
+                        json.dumps(row.repairs, ensure_ascii=False),
+                        json.dumps(row.warnings, ensure_ascii=False),
+                    )
+                    for row in rows
+                ],
             )
 
     def delete(self, source: str) -> None:
@@ -351,6 +356,28 @@ class Indexer:
         changed = False
         vectorstore = self._ingest_vectorstore()
         total = len(files)
+        # Changed files are indexed in groups: one indexing call (one Chroma
+        # upsert, one record-manager commit) per group instead of per file.
+        # A file's row is written only after its group is fully indexed.
+        pending: list[tuple[list[Document], DocumentRow, bool]] = []
+        pending_chunks = 0
+
+        def flush() -> None:
+            nonlocal pending_chunks, changed
+            if not pending:
+                return
+            self._index_documents([doc for docs, _, _ in pending for doc in docs], vectorstore)
+            self.documents.upsert_many([row for _, row, _ in pending])
+            for _, _, is_new in pending:
+                report.files += 1
+                if is_new:
+                    report.added += 1
+                else:
+                    report.updated += 1
+            changed = True
+            pending.clear()
+            pending_chunks = 0
+
         for number, path in enumerate(files, start=1):
             source = path.relative_to(root).as_posix()
             present.add(source)
@@ -373,24 +400,19 @@ class Indexer:
                     self._remove_source(source)
                     changed = True
                 continue
-            self._index_documents(docs, vectorstore)
-            self.documents.upsert(
-                DocumentRow(
-                    source=source,
-                    file_hash=file_hash or "",
-                    bytes=loaded.size,
-                    chunks=len(docs),
-                    indexed_at=_now(),
-                    repairs=loaded.repairs,
-                    warnings=loaded.warnings,
-                )
-            )
-            changed = True
-            report.files += 1
-            if previous is None:
-                report.added += 1
-            else:
-                report.updated += 1
+            pending.append((docs, DocumentRow(
+                source=source,
+                file_hash=file_hash or "",
+                bytes=loaded.size,
+                chunks=len(docs),
+                indexed_at=_now(),
+                repairs=loaded.repairs,
+                warnings=loaded.warnings,
+            ), previous is None))
+            pending_chunks += len(docs)
+            if pending_chunks >= GROUP_CHUNKS or len(pending) >= GROUP_FILES:
+                flush()
+        flush()
 
         # Files gone from the folder: also sources only the record manager knows
         # (an ingest killed between indexing a file and recording it).
