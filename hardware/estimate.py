@@ -72,6 +72,30 @@ class EstimateRequest(BaseModel):
     optimizer: Literal["adamw", "adamw_8bit", "sgd", "lion"] = "adamw"
     gradient_checkpointing: bool = True
 
+    @field_validator("params", mode="before")
+    @classmethod
+    def _params(cls, value: object) -> object:
+        # "13B", "560M", "7,5" are accepted as sizes in billions.
+        if isinstance(value, str):
+            from hardware.catalog import parse_size_billion
+
+            size = parse_size_billion(value)
+            if size is None:
+                raise ValueError(f"'{value}' bir parametre sayısı değil; milyar cinsinden yazın (ör. 13 ya da 13B).")
+            return size
+        return value
+
+    @field_validator("vram", mode="before")
+    @classmethod
+    def _vram(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip().lower().removesuffix("gib").removesuffix("gb").strip().replace(",", ".")
+            try:
+                return float(text)
+            except ValueError:
+                raise ValueError(f"'{value}' bir bellek miktarı değil; GB cinsinden sayı yazın (ör. 8).") from None
+        return value
+
     @field_validator("mode", mode="before")
     @classmethod
     def _mode(cls, value: object) -> object:
@@ -210,9 +234,7 @@ class _Resolved:
 
 def _resolve(req: EstimateRequest) -> _Resolved:
     if req.model:
-        model = resolve_model(req.model)
-        if req.params is not None and not model.estimated:
-            pass  # a named model wins; its exact size is known
+        model = resolve_model(req.model)  # a named model wins over --params: its exact size is known
     else:
         model = model_from_params(float(req.params))  # type: ignore[arg-type]
     mode = req.mode
@@ -334,6 +356,8 @@ def estimate(req: EstimateRequest | dict[str, Any]) -> EstimateResult:
     )
     if r.mode != "inference":
         notes.insert(0, _training_note(req, r, parts))
+    if req.model and req.params is not None and not model.estimated:
+        notes.insert(0, f"Model adı verildiği için --params yok sayıldı; {model.name} gerçek boyutuyla hesaplandı.")
 
     result = EstimateResult(
         model=model.name, params_billion=round(model.params_billion, 3), quant=quant.id, context=r.context,
