@@ -59,6 +59,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    received_at: float = 0.0  # time.perf_counter() when the request reached the handler (same clock as an in-process client)
 
     @property
     def model(self) -> str | None:
@@ -269,6 +270,7 @@ class GroqStub:
         return responder(request) if callable(responder) else responder
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        arrived = time.perf_counter()
         length = int(handler.headers.get("content-length") or 0)
         raw = handler.rfile.read(length) if length else b""
         try:
@@ -280,6 +282,7 @@ class GroqStub:
             path=handler.path,
             headers={k.lower(): v for k, v in handler.headers.items()},
             body=body,
+            received_at=arrived,
         )
         with self._lock:
             self.requests.append(request)

@@ -1,0 +1,192 @@
+"""Tutor benchmark: time to the first byte sent to the LLM, and prompt tokens per turn.
+
+    .venv/bin/python -m bench.tutor_bench [--questions N] [--conversations M]
+
+Setup: the real knowledge base on a temp copy of knowledge/, the real ChatGroq
+client through the agent, pointed at the Groq stub server (tests/groq_stub.py).
+Every 4th question the stub first asks for a `ders_ara` tool call, so second
+model calls (with a tool result) are measured too. Stub answers are ~900
+characters, about what gpt-oss writes for a course question.
+
+Measured
+- to-LLM latency: from `Tutor.stream()` being called to the stub receiving the
+  first chat request (retrieval, parsing, prompt building, agent start, HTTP
+  client), p50/p95 over the eval questions (tests/data/retrieval_eval.jsonl).
+- prompt tokens per turn: the largest model call of each turn, estimated as
+  characters / 3.2 over messages and tool schemas (see chains/context.py; no
+  tokenizer is available offline), single-turn questions and 3-turn
+  follow-up conversations.
+- baseline, same run: a naive prompt (system prompt + tools + full untrimmed
+  history + k=10 passages in full) for the same turns, and its build time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ANSWER = (
+    "Küçük dil modelleri, daha az parametreyle çalışan ve daha az hesaplama gücü isteyen modellerdir [1]. "
+    "Bu sayede dizüstü bilgisayarlarda ve tek bir tüketici GPU'sunda çalıştırılabilirler. Ders notlarında "
+    "öne çıkan avantajlar düşük maliyet, hızlı cevap ve verinin yerelde kalmasıdır [2]. Zayıf yönleri ise "
+    "karmaşık akıl yürütmede büyük modellere göre daha sınırlı olmalarıdır. Seçim yaparken görevinizi, "
+    "bellek bütçenizi ve gereken bağlam uzunluğunu birlikte düşünmelisiniz; bellek hesabı için donanım "
+    "aracını kullanabilirsiniz. Özetle: küçük model, doğru görevde ve doğru nicemlemeyle çok iş görür [1]."
+)
+FOLLOW_UPS = ["peki bunu biraz daha açar mısın?", "peki 4-bit olursa?"]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def load_questions(limit: int) -> list[str]:
+    path = ROOT / "tests" / "data" / "retrieval_eval.jsonl"
+    questions = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                questions.append(json.loads(line)["question"])
+    if not questions:
+        questions = ["Küçük dil modeli nedir?", "LangChain nedir?", "Groq API anahtarı nasıl alınır?"]
+    return questions[:limit]
+
+
+def naive_prompt_tokens(tutor, retriever, question: str, history: list[tuple[str, str]]) -> tuple[int, float]:
+    """Baseline: everything in, nothing trimmed (k=10 full passages, full history)."""
+    from chains.agent import system_prompt_tokens
+    from chains.context import estimate_tokens, format_passages
+    from chains.prompts import user_message
+
+    started = time.perf_counter()
+    passages = retriever.search(question, k=10).passages
+    body = user_message(format_passages(list(enumerate(passages, 1)), max_chars=100_000), question)
+    tokens = system_prompt_tokens() + tutor._tool_tokens + estimate_tokens(body)
+    tokens += sum(estimate_tokens(q) + estimate_tokens(a) + 8 for q, a in history)
+    return tokens, (time.perf_counter() - started) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=137)
+    parser.add_argument("--conversations", type=int, default=20)
+    options = parser.parse_args()
+
+    from groq_stub import GroqStub, text, tool_call
+
+    from chains.assistant import build_tutor
+    from ders_asistani.settings import Settings
+    from vectorstore.knowledge_base import KnowledgeBase
+
+    workdir = Path(tempfile.mkdtemp(prefix="tutor_bench_"))
+    shutil.copytree(ROOT / "knowledge", workdir / "knowledge")
+    counter = itertools.count()
+
+    def responder(request):
+        if request.messages and request.messages[-1].get("role") == "tool":
+            return text(ANSWER)
+        if next(counter) % 4 == 0:
+            return tool_call("ders_ara", {"sorgu": "küçük dil modeli avantajları"})
+        return text(ANSWER)
+
+    with GroqStub(default=responder) as stub:
+        settings = Settings(
+            _env_file=None,
+            knowledge_dir=workdir / "knowledge",
+            storage_dir=workdir / "storage",
+            llm_provider="groq",
+            groq_api_key="gsk_benchmark000000",
+            groq_base_url=stub.base_url,
+        )
+        settings.ensure_storage()
+        kb = KnowledgeBase(settings)
+        started = time.perf_counter()
+        kb.ingest()
+        print(f"index built in {time.perf_counter() - started:.1f} s (not part of the numbers below)")
+        tutor = build_tutor(settings, knowledge_base=kb)
+        retriever = kb.retriever()
+        retriever.search("ısınma sorgusu")  # first-query costs (model load) are not per-turn costs
+
+        questions = load_questions(options.questions)
+        to_llm_ms: list[float] = []
+        internal_ms: list[float] = []
+        single_tokens: list[int] = []
+        stub_tokens: list[int] = []
+        naive_single: list[int] = []
+        naive_build_ms: list[float] = []
+        for index, question in enumerate(questions):
+            seen = len(stub.requests)
+            began = time.perf_counter()
+            answer = None
+            for event in tutor.stream(question, f"single-{index}"):
+                if event.kind == "done":
+                    answer = event.payload
+            turn_requests = stub.requests[seen:]
+            if turn_requests:
+                to_llm_ms.append((turn_requests[0].received_at - began) * 1000)
+                stub_tokens.append(max(r.prompt_tokens() for r in turn_requests))
+            if answer and "to_first_model_call_ms" in answer.timings:
+                internal_ms.append(answer.timings["to_first_model_call_ms"])
+            if answer and answer.prompt_tokens:
+                single_tokens.append(max(answer.prompt_tokens))
+            tokens, build_ms = naive_prompt_tokens(tutor, retriever, question, [])
+            naive_single.append(tokens)
+            naive_build_ms.append(build_ms)
+
+        convo_tokens: list[int] = []
+        naive_convo: list[int] = []
+        per_position: dict[int, list[int]] = {0: [], 1: [], 2: []}
+        for index, question in enumerate(questions[: options.conversations]):
+            history: list[tuple[str, str]] = []
+            for position, turn in enumerate([question, *FOLLOW_UPS]):
+                answer = tutor.ask(turn, f"convo-{index}")
+                if answer.prompt_tokens:
+                    convo_tokens.append(max(answer.prompt_tokens))
+                    per_position[position].append(max(answer.prompt_tokens))
+                tokens, _ = naive_prompt_tokens(tutor, retriever, turn, history)
+                naive_convo.append(tokens)
+                history.append((turn, answer.answer))
+        kb.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+    budget = settings.prompt_token_budget
+    print(f"\nquestions: {len(questions)} single turns, {options.conversations} conversations x 3 turns; budget {budget} tokens")
+    print("\n== time from question to first byte at the LLM (ms) ==")
+    print(f"tutor, measured at the stub:        p50 {pct(to_llm_ms, .5):7.1f}  p95 {pct(to_llm_ms, .95):7.1f}  max {max(to_llm_ms):7.1f}")
+    print(f"tutor, first model call (internal): p50 {pct(internal_ms, .5):7.1f}  p95 {pct(internal_ms, .95):7.1f}")
+    print(f"baseline naive build (k=10):        p50 {pct(naive_build_ms, .5):7.1f}  p95 {pct(naive_build_ms, .95):7.1f}  (no agent/HTTP)")
+    print("\n== prompt tokens per turn (largest model call of the turn, estimate chars/3.2) ==")
+    print(f"single turn, tutor:        p50 {pct(single_tokens, .5):6.0f}  p95 {pct(single_tokens, .95):6.0f}  max {max(single_tokens):6.0f}")
+    print(f"single turn, stub count:   p50 {pct(stub_tokens, .5):6.0f}  p95 {pct(stub_tokens, .95):6.0f}  max {max(stub_tokens):6.0f}")
+    print(f"single turn, naive:        p50 {pct(naive_single, .5):6.0f}  p95 {pct(naive_single, .95):6.0f}  max {max(naive_single):6.0f}")
+    print(f"3-turn convo, tutor:       p50 {pct(convo_tokens, .5):6.0f}  p95 {pct(convo_tokens, .95):6.0f}  max {max(convo_tokens):6.0f}")
+    print(f"3-turn convo, naive:       p50 {pct(naive_convo, .5):6.0f}  p95 {pct(naive_convo, .95):6.0f}  max {max(naive_convo):6.0f}")
+    for position, values in per_position.items():
+        if values:
+            print(f"  turn {position + 1}: tutor p50 {pct(values, .5):6.0f}  max {max(values):6.0f}")
+    over = sum(1 for t in single_tokens + convo_tokens if t > budget)
+    print(f"turns over budget: {over} of {len(single_tokens) + len(convo_tokens)}")
+    ratio = statistics.median(naive_convo) / statistics.median(convo_tokens)
+    print(f"ratio naive/tutor prompt tokens (3-turn p50): {ratio:.2f}x")
+    print(f"tokens/minute headroom on Groq free tier (8000 TPM): ~{8000 // max(1, int(pct(convo_tokens, .5)))} turns/min (tutor) vs ~{8000 // max(1, int(pct(naive_convo, .5)))} (naive)")
+
+
+if __name__ == "__main__":
+    main()
