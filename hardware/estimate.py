@@ -79,6 +79,10 @@ class EstimateRequest(BaseModel):
         if isinstance(value, str):
             from hardware.catalog import parse_size_billion
 
+            try:
+                return float(value.strip().replace(",", "."))  # plain numbers keep the usual checks (NaN, range)
+            except ValueError:
+                pass
             size = parse_size_billion(value)
             if size is None:
                 raise ValueError(f"'{value}' bir parametre sayısı değil; milyar cinsinden yazın (ör. 13 ya da 13B).")
