@@ -191,3 +191,25 @@ def test_unsupported_extension(tmp_path: Path) -> None:
     path = tmp_path / "tablo.xlsx"
     path.write_bytes(b"PK\x03\x04")
     assert "Desteklenmeyen" in _reason(path)
+
+
+def test_pages_and_slides_reach_chunk_metadata(tmp_path: Path) -> None:
+    from pptx import Presentation
+
+    from vectorstore.indexer import document_chunks
+
+    pdf = tmp_path / "notlar.pdf"
+    make_pdf(pdf, ["Sayfa bir: model boyutu ve bellek.", "Sayfa iki: kuantizasyon yontemleri."])
+    chunks = document_chunks(load(pdf), 800, 120)
+    assert [c.metadata["page"] for c in chunks] == [1, 2]
+    assert [c.metadata["chunk_index"] for c in chunks] == [0, 1]
+
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[1])
+    slide.shapes.title.text = "Donanım"
+    slide.placeholders[1].text = "GPU belleği modelin sığıp sığmayacağını belirler."
+    pptx = tmp_path / "sunum.pptx"
+    presentation.save(pptx)
+    (chunk,) = document_chunks(load(pptx), 800, 120)
+    assert chunk.metadata["slide"] == 1 and chunk.metadata["section"] == "Donanım"
+    assert "GPU belleği" in chunk.page_content
