@@ -63,12 +63,12 @@ class FileError:
 
 @dataclass
 class IngestReport:
-    files: int = 0
-    chunks: int = 0
-    added: int = 0
-    updated: int = 0
-    skipped: int = 0
-    deleted: int = 0
+    files: int = 0  # files indexed after this run (added + updated + skipped)
+    chunks: int = 0  # chunks in the collection after this run
+    added: int = 0  # new files (a renamed file counts as added + deleted)
+    updated: int = 0  # changed files: exactly their chunks were replaced
+    skipped: int = 0  # unchanged files: no loading, no embeddings
+    deleted: int = 0  # files gone from the folder: their chunks removed
     errors: list[FileError] = field(default_factory=list)
     seconds: float = 0.0
 
