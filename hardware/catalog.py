@@ -187,7 +187,8 @@ def quant_tables() -> QuantTables:
 
 _TR_FOLD = str.maketrans({"ı": "i", "İ": "i", "ş": "s", "ğ": "g", "ü": "u", "ö": "o", "ç": "c", "Ş": "s", "Ğ": "g", "Ü": "u", "Ö": "o", "Ç": "c"})
 _MODEL_NOISE = re.compile(r"(instruct|chat|base|hf|it|gguf|model|modeli)$")
-_GPU_NOISE = ("nvidia", "geforce", "tesla", "ekrankarti", "grafikkarti")
+_GPU_NOISE = ("nvidia", "geforce", "tesla", "ekrankarti", "grafikkarti",
+              "macbookpro", "macbookair", "macbook", "macmini", "macstudio", "imac", "mac", "apple")
 
 
 def normalize(text: str) -> str:
@@ -387,7 +388,7 @@ def find_models_in_text(text: str) -> list[ModelSpec]:
 
 def find_gpus_in_text(text: str) -> list[GpuSpec]:
     """GPUs named in free text ("RTX 3060'ım var" -> [GeForce RTX 3060 12GB])."""
-    index = {k: v for k, v in _gpu_index().items() if len(k) >= 4 or k in {"t4", "l4"}}
+    index = {k: v for k, v in _gpu_index().items() if len(k) >= 4 or k in {"t4", "l4", "m1", "m2", "m3"}}
     return _find_in_text(text, index, min_len=2)
 
 

@@ -46,6 +46,16 @@ def test_vram_params_and_training_mode() -> None:
     assert data["mode"] == "qlora" and data["training_gb"] > 0 and data["params_billion"] == 13.0
 
 
+def test_training_options() -> None:
+    base = ["vram", "--model", "llama 2 7b", "--mode", "lora", "--context", "2048", "--json"]
+    default = json.loads(runner.invoke(app, base).stdout)
+    tuned = json.loads(runner.invoke(app, base + ["--lora-rank", "64", "--optimizer", "adamw_8bit", "--no-checkpointing"]).stdout)
+    assert tuned["activations_gb"] > default["activations_gb"]
+    assert tuned["training_gb"] != default["training_gb"]
+    bad = runner.invoke(app, base + ["--lora-targets", "hepsi"])
+    assert bad.exit_code != 0 and "lora_targets" in bad.stderr
+
+
 def test_vram_table_is_turkish() -> None:
     result = runner.invoke(app, ["vram", "--model", "mistral7b", "--gpu", "rtx 3060"])
     assert result.exit_code == 0, result.output

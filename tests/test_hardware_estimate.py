@@ -149,6 +149,21 @@ def test_size_only_request_says_so() -> None:
     assert any("yalnızca boyutuyla" in note for note in result.notes)
 
 
+def test_loose_numbers_from_text() -> None:
+    assert estimate({"params": "13B"}).params_billion == 13.0
+    assert estimate({"params": "560M"}).params_billion == 0.56
+    assert estimate({"model": "phi-2", "vram": "8 GB"}).fits is True
+    assert any("yok sayıldı" in n for n in estimate({"model": "phi-2", "params": 5}).notes)
+
+
+def test_kv_quant_shrinks_the_cache() -> None:
+    fp16 = estimate({"model": "llama 3.1 8b", "context": 32768})
+    q8 = estimate({"model": "llama 3.1 8b", "context": 32768, "kv_quant": "q8_0"})
+    assert q8.kv_cache_gb == pytest.approx(fp16.kv_cache_gb * 34 / 64, rel=0.01)
+    with pytest.raises(HardwareInputError):
+        estimate({"model": "llama 3.1 8b", "kv_quant": "int3"})
+
+
 def test_context_above_model_maximum_warns() -> None:
     result = estimate({"model": "llama 2 7b", "context": 8192})
     assert result.context == 8192

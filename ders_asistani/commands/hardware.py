@@ -12,7 +12,8 @@ from typing import Any
 
 import typer
 
-_CASE_KEYS = ("model", "params", "quant", "context", "batch", "mode", "gpu", "vram", "gpus")
+_CASE_KEYS = ("model", "params", "quant", "context", "batch", "mode", "gpu", "vram", "gpus",
+              "kv_quant", "lora_rank", "lora_targets", "optimizer", "gradient_checkpointing")
 
 
 def _print_estimate(result: Any) -> None:  # noqa: ANN401 - EstimateResult, imported lazily
@@ -90,6 +91,11 @@ def vram(
     gpu: str | None = typer.Option(None, "--gpu", "-g", help="GPU adı (ör. '4090', 'rtx 3060', 't4', 'm2 max')"),
     vram_gb: str | None = typer.Option(None, "--vram", help="GPU adı yerine bellek miktarı (GB)"),
     gpus: str | None = typer.Option(None, "--gpus", help="GPU sayısı (varsayılan 1)"),
+    kv_quant: str | None = typer.Option(None, "--kv-quant", help="KV önbelleği türü: fp16, fp8, q8_0, q4_0 (varsayılan fp16)"),
+    lora_rank: str | None = typer.Option(None, "--lora-rank", help="LoRA rank (varsayılan 16)"),
+    lora_targets: str | None = typer.Option(None, "--lora-targets", help="LoRA hedefleri: all | attention | qv"),
+    optimizer: str | None = typer.Option(None, "--optimizer", help="adamw | adamw_8bit | sgd | lion"),
+    checkpointing: bool = typer.Option(True, "--checkpointing/--no-checkpointing", help="Eğitimde gradyan checkpointing"),
     cases_file: Path | None = typer.Option(None, "--cases-file", help="Her satırı bir hesap olan JSON Lines dosyası"),
     as_json: bool = typer.Option(False, "--json", help="JSON çıktısı"),
 ) -> None:
@@ -118,7 +124,10 @@ def vram(
         return
 
     raw = {"model": model, "params": params, "quant": quant, "context": context, "batch": batch,
-           "mode": mode, "gpu": gpu, "vram": vram_gb, "gpus": gpus}
+           "mode": mode, "gpu": gpu, "vram": vram_gb, "gpus": gpus, "kv_quant": kv_quant,
+           "lora_rank": lora_rank, "lora_targets": lora_targets, "optimizer": optimizer}
+    if not checkpointing:
+        raw["gradient_checkpointing"] = False
     try:
         result = estimate(EstimateRequest.parse({k: v for k, v in raw.items() if v is not None}))
     except HardwareInputError as exc:
