@@ -54,6 +54,8 @@ class TurnContext:
     model_calls: list[dict[str, Any]] = field(default_factory=list)  # per call: tokens, model, tools
     first_model_call_at: float | None = None
     tools_disabled: bool = False
+    # A hardware tool the first model call must use (numbers come from tools, not memory).
+    required_tool: str | None = None
     # Typed Any: pydantic inspects this dataclass through the tool's runtime argument.
     _lock: Any = field(default_factory=threading.Lock)
 
@@ -157,9 +159,17 @@ class ResilientModelMiddleware(AgentMiddleware):
         model = self.selector.current()
         model_name = self.selector.name
         tools_allowed = not context.tools_disabled
+        tool_names = {getattr(t, "name", None) for t in request.tools}
+        forced = (
+            context.required_tool
+            if not context.model_calls and context.required_tool in tool_names
+            else None
+        )
         rate_retries = server_retries = tool_failures = 0
         while True:
             overrides: dict[str, Any] = {"model": model}
+            if forced and tools_allowed:
+                overrides["tool_choice"] = forced
             if not tools_allowed:
                 system_text = f"{SYSTEM_PROMPT}\n\n{TOOLLESS_NOTE}"
                 overrides.update(tools=[], system_message=SystemMessage(content=system_text))

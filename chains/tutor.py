@@ -281,7 +281,7 @@ class Tutor:
         retrieval_started = time.perf_counter()
         response = self._search(search_query, notices)
         retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
-        context = TurnContext(retriever=self.retriever)
+        context = TurnContext(retriever=self.retriever, required_tool=self._required_tool(hardware))
         numbered = context.add_sources(response.passages)
         yield TutorEvent("sources", _source_dicts(context.sources))
         for notice in notices:
@@ -437,6 +437,8 @@ class Tutor:
             described = hardware.describe()
             if described:
                 hints.append(described)
+            if hardware.intent == "recommend" and not (hardware.vram_gb or hardware.gpu):
+                hints.append("öğrenci donanımını belirtmedi: varsayımını (ör. 8 GB VRAM) açıkça söyle ya da tek kısa bir soru sor")
         if plan.summary:
             hints.append(plan.summary)
         if response.off_topic:
@@ -449,6 +451,16 @@ class Tutor:
         return messages
 
     # --- helpers -----------------------------------------------------------------
+    def _required_tool(self, hardware: HardwareQuery) -> str | None:
+        names = {tool.name for tool in self.hardware_tools}
+        if hardware.intent == "recommend" and not hardware.model:
+            choice = "model_oner"
+        elif hardware.is_hardware and (hardware.model or hardware.params_b):
+            choice = "vram_hesapla"
+        else:
+            return None
+        return choice if choice in names else None
+
     def _validate(self, question: str) -> str | None:
         if not question:
             return EMPTY_QUESTION

@@ -265,3 +265,32 @@ def test_prompt_stays_within_budget_over_a_long_conversation(make_tutor, stub, b
     if budget < 2000:
         assert len(last.messages) < 2 * len(questions)  # older turns were trimmed
         assert "daha önce sorulanlar" in last.messages[-1]["content"]
+
+
+def test_hardware_question_forces_the_calculator_on_the_first_call(make_tutor, stub, settings_factory):
+    from chains.hardware_tools import hardware_tools
+
+    settings = settings_factory(groq_api_key=KEY, groq_base_url=stub.base_url)
+    tutor = Tutor(settings, FakeRetriever(), tools=hardware_tools())
+    stub.enqueue(
+        tool_call("vram_hesapla", {"model": "Llama 3.1 8B", "quant": "int4", "vram": 8}),
+        text("Hesaplayıcıya göre sığar."),
+        tool_call("model_oner", {"vram": 8}),
+        text("8 GB VRAM varsayarak şu modelleri öneririm: ..."),
+    )
+    fit = tutor.ask("Llama 3.1 8B 4-bit 8 GB kartta çalışır mı?", "t")
+    requests = stub.chat_requests()
+    assert requests[0].body["tool_choice"] == {"type": "function", "function": {"name": "vram_hesapla"}}
+    assert requests[1].body.get("tool_choice") in (None, "auto")
+    assert fit.tool_calls[0]["result"]["fits"] is True
+    tutor.ask("Hangi modeli seçmeliyim?", "other")
+    vague = stub.chat_requests()[2]
+    assert vague.body["tool_choice"]["function"]["name"] == "model_oner"
+    assert "varsayımını" in vague.messages[-1]["content"]
+
+
+def test_all_models_gone_ends_offline_with_a_notice(make_tutor, stub):
+    stub.enqueue(model_not_found("a"), model_not_found("b"))
+    answer = make_tutor(groq_model="a", groq_fallback_models=["b"]).ask("LoRA nedir?", "t")
+    assert [r.model for r in stub.chat_requests()] == ["a", "b"]
+    assert answer.mode == "offline" and any("yedek model de kullanılamadı" in n for n in answer.notices)
