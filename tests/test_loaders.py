@@ -140,28 +140,19 @@ def _reason(path: Path, max_mb: float = 20.0) -> str:
     return str(info.value)
 
 
-def test_corrupt_pdf(tmp_path: Path) -> None:
-    path = tmp_path / "bozuk.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog\ngarbage" + os.urandom(200))
-    assert "PDF" in _reason(path)
-
-
-def test_empty_file(tmp_path: Path) -> None:
-    path = tmp_path / "bos.md"
-    path.write_bytes(b"")
-    assert "boş" in _reason(path)
-
-
-def test_whitespace_only_file(tmp_path: Path) -> None:
-    path = tmp_path / "bosluk.md"
-    path.write_text("\n\n   \n", encoding="utf-8")
-    assert "metin" in _reason(path)
-
-
-def test_binary_junk_named_md(tmp_path: Path) -> None:
-    path = tmp_path / "resim.md"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(3000))
-    assert "ikili" in _reason(path)
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        ("bozuk.pdf", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog\ngarbage" + os.urandom(200), "PDF"),
+        ("bos.md", b"", "boş"),
+        ("bosluk.md", b"\n\n   \n", "metin"),
+        ("resim.md", b"\x89PNG\r\n\x1a\n" + os.urandom(3000), "ikili"),
+    ],
+)
+def test_broken_files_get_a_turkish_reason(tmp_path: Path, name: str, content: bytes, expected: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert expected in _reason(path)
 
 
 def test_too_large_file(tmp_path: Path) -> None:
