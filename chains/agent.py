@@ -176,9 +176,12 @@ class ResilientModelMiddleware(AgentMiddleware):
             attempt = request.override(**overrides)
             self._record(context, attempt, model_name, tools_allowed)
             try:
-                return handler(attempt)
+                response = handler(attempt)
             except Exception as exc:  # every provider error is classified below
                 failure = classify(exc, self.secrets())
+            else:
+                self._record_usage(context, response)
+                return response
             if failure.kind == "model_unavailable":
                 switched = self.selector.switch_from(model_name)
                 if switched is None:
@@ -210,6 +213,14 @@ class ResilientModelMiddleware(AgentMiddleware):
                     context.notices.append(failure.notice())
                     continue
             raise failure
+
+    @staticmethod
+    def _record_usage(context: TurnContext, response: Any) -> None:
+        """Keep the provider's own prompt token count next to our estimate (calibration)."""
+        messages = getattr(response, "result", None) or [response]
+        usage = getattr(messages[-1], "usage_metadata", None) or {}
+        if usage.get("input_tokens") and context.model_calls:
+            context.model_calls[-1]["reported_prompt_tokens"] = int(usage["input_tokens"])
 
     def _record(self, context: TurnContext, request: ModelRequest, model_name: str, tools_allowed: bool) -> None:
         system = [request.system_message] if request.system_message is not None else []

@@ -91,6 +91,8 @@ class TutorAnswer:
     # Diagnostics, not part of the ask JSON: estimated prompt tokens per model call
     # and timings in milliseconds (retrieval, question-to-first-model-call, total).
     prompt_tokens: list[int] = field(default_factory=list)
+    # The provider's own counts when it reports usage (Groq does), same order.
+    reported_prompt_tokens: list[int] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -290,6 +292,7 @@ class Tutor:
         tool_calls: list[dict[str, Any]] = []
         answer_text: str | None = None
         prompt_tokens: list[int] = []
+        reported: list[int] = []
         generation_off = self.provider.reason if self.provider.mode == "offline" else None
         mode = self.provider.mode
 
@@ -312,6 +315,7 @@ class Tutor:
                 yield TutorEvent("notice", failure.notice())
             yield from self._flush_notices(context, notices)
             prompt_tokens = [call["prompt_tokens"] for call in context.model_calls]
+            reported = [call["reported_prompt_tokens"] for call in context.model_calls if "reported_prompt_tokens" in call]
             if answer_text is not None and not answer_text.strip():
                 answer_text = None
                 mode = "offline"
@@ -348,7 +352,12 @@ class Tutor:
             answered_from_course=from_course,
             generation_off_reason=generation_off,
             prompt_tokens=prompt_tokens,
+            reported_prompt_tokens=reported,
             timings=timings,
+        )
+        log.info(
+            "turn mode=%s model=%s prompt_tokens=%s reported=%s timings=%s notices=%d",
+            mode, answer.model, prompt_tokens, reported, timings, len(notices),
         )
         yield TutorEvent("done", answer)
 

@@ -294,3 +294,11 @@ def test_all_models_gone_ends_offline_with_a_notice(make_tutor, stub):
     answer = make_tutor(groq_model="a", groq_fallback_models=["b"]).ask("LoRA nedir?", "t")
     assert [r.model for r in stub.chat_requests()] == ["a", "b"]
     assert answer.mode == "offline" and any("yedek model de kullanılamadı" in n for n in answer.notices)
+
+
+def test_provider_usage_is_kept_beside_the_estimate(make_tutor, stub):
+    stub.enqueue(text("Cevap [1]."))
+    answer = make_tutor().ask("LoRA nedir?", "t")
+    assert answer.reported_prompt_tokens == [stub.chat_requests()[0].prompt_tokens()]
+    # Our estimate and the stub's count use the same ratio; they differ only by message overhead.
+    assert abs(answer.prompt_tokens[0] - answer.reported_prompt_tokens[0]) < 50
