@@ -23,10 +23,19 @@ def test_catalog_sizes_and_sources() -> None:
     "Mistral 7B", "Mixtral 8x7B", "Phi-2", "Llama 2 7B", "Llama 3 8B", "Llama 3 70B", "Llama 3.1 8B",
     "Falcon 7B", "Falcon 40B", "BLOOM-560M", "GPT-2", "Llama 3.2 1B", "Llama 3.2 3B", "Qwen2.5 0.5B",
     "Qwen2.5 72B", "Gemma 2 9B", "Gemma 3 27B", "Phi-3.5 mini", "Phi-4", "SmolLM2 1.7B", "Nemotron",
+    "OLMo 7B", "Phi-1.5", "Phi-1", "GPT-Neo-125M", "OPT-125M",
 ])
 def test_course_and_current_models_are_present(name: str) -> None:
     model = catalog.resolve_model(name)
     assert model.params_total > 0 and model.layers > 0 and model.kv_heads >= 1
+
+
+@pytest.mark.parametrize("fine_tune, base", [
+    ("BioMistral 7B", "mistral-7b-v0.1"), ("OpenMath Mistral 7B", "mistral-7b-v0.1"),
+    ("ELYZA-japanese-Llama-2-7b", "llama-2-7b"), ("GPT4All Falcon", "falcon-7b"),
+])
+def test_course_fine_tunes_resolve_to_their_base_shape(fine_tune: str, base: str) -> None:
+    assert catalog.resolve_model(fine_tune).id == base
 
 
 def test_model_architecture_fields() -> None:
