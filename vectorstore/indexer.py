@@ -366,6 +366,8 @@ class Indexer:
             nonlocal pending_chunks, changed
             if not pending:
                 return
+            if progress is not None:
+                progress(seen, total, f"{len(pending)} dosyanın parçaları gömülüyor")
             self._index_documents([doc for docs, _, _ in pending for doc in docs], vectorstore)
             self.documents.upsert_many([row for _, row, _ in pending])
             for _, _, is_new in pending:
@@ -378,7 +380,9 @@ class Indexer:
             pending.clear()
             pending_chunks = 0
 
+        seen = 0
         for number, path in enumerate(files, start=1):
+            seen = number - 1
             source = path.relative_to(root).as_posix()
             present.add(source)
             if progress is not None:
@@ -412,6 +416,7 @@ class Indexer:
             pending_chunks += len(docs)
             if pending_chunks >= GROUP_CHUNKS or len(pending) >= GROUP_FILES:
                 flush()
+        seen = total
         flush()
 
         # Files gone from the folder: also sources only the record manager knows
