@@ -234,6 +234,26 @@ class _Resolved:
     gpu: GpuSpec | None
     kv_bytes: float
     kv_label: str
+    substitution_note: str | None = None
+
+
+def _training_format(mode: str, quant: QuantSpec) -> tuple[str, str] | None:
+    """A weight format that can actually be trained in `mode`, with a Turkish note, or None if `quant` is fine.
+
+    The UI keeps the quantization picker when the user switches to fine-tuning; rather than failing
+    we use the format that mode really trains with and say so.
+    """
+    if mode == "inference":
+        return None
+    if mode == "qlora" and not (quant.bits == 4 and quant.family == "bnb"):
+        return "nf4", f"QLoRA 4-bit bitsandbytes (NF4) taban model ister; {quant.label} yerine NF4 ile hesaplandı."
+    if mode == "lora" and quant.is_gguf:
+        return "bf16", f"GGUF dosyaları eğitimde kullanılmaz; LoRA için {quant.label} yerine BF16 taban model alındı."
+    if mode == "lora" and quant.bits < 8:
+        return "bf16", f"4-bit taban modelle LoRA aslında QLoRA'dır; LoRA için BF16 alındı (QLoRA için --mode qlora)."
+    if mode == "full" and quant.family != "float":
+        return "bf16", f"Tam ince ayar nicemlenmiş ağırlıklarla yapılamaz; {quant.label} yerine BF16 ile hesaplandı."
+    return None
 
 
 def _resolve(req: EstimateRequest) -> _Resolved:
@@ -243,16 +263,9 @@ def _resolve(req: EstimateRequest) -> _Resolved:
         model = model_from_params(float(req.params))  # type: ignore[arg-type]
     mode = req.mode
     quant = resolve_quant(req.quant or _DEFAULT_QUANT[mode])
-    if mode != "inference" and quant.is_gguf:
-        raise HardwareInputError(
-            "GGUF dosyaları eğitim için kullanılmaz; LoRA/tam ince ayar için bf16 ya da fp16, QLoRA için nf4 seçin."
-        )
-    if mode == "qlora" and quant.bits != 4:
-        raise HardwareInputError("QLoRA 4-bit bir taban model ister; nf4 (önerilen) ya da int4 seçin.")
-    if mode == "full" and quant.family != "float":
-        raise HardwareInputError("Tam ince ayar nicemlenmiş ağırlıklarla yapılamaz; bf16, fp16 ya da fp32 seçin.")
-    if mode == "lora" and quant.bits < 8:
-        raise HardwareInputError("4-bit taban modelle LoRA, QLoRA'dır; --mode qlora kullanın.")
+    substitution = _training_format(mode, quant)
+    if substitution is not None:
+        quant = resolve_quant(substitution[0])
     context = req.context if req.context is not None else min(DEFAULT_CONTEXT, model.max_context)
     if req.kv_quant:
         key = req.kv_quant.lower().replace("-", "_")
@@ -269,7 +282,7 @@ def _resolve(req: EstimateRequest) -> _Resolved:
         gpu = resolve_gpu(req.gpu)
     elif req.vram is not None:
         gpu = custom_gpu(float(req.vram))
-    return _Resolved(model, quant, mode, context, gpu, kv_bytes, kv_label)
+    return _Resolved(model, quant, mode, context, gpu, kv_bytes, kv_label, substitution[1] if substitution else None)
 
 
 def _overhead_gib(gpu: GpuSpec | None) -> float:
@@ -360,6 +373,8 @@ def estimate(req: EstimateRequest | dict[str, Any]) -> EstimateResult:
     )
     if r.mode != "inference":
         notes.insert(0, _training_note(req, r, parts))
+    if r.substitution_note:
+        notes.insert(0, r.substitution_note)
     if req.model and req.params is not None and not model.estimated:
         notes.insert(0, f"Model adı verildiği için --params yok sayıldı; {model.name} gerçek boyutuyla hesaplandı.")
 

@@ -185,8 +185,6 @@ def test_context_above_model_maximum_warns() -> None:
     {"model": "llama 3 8b", "context": "uzun"},
     {"model": "llama 3 8b", "mode": "uçur"},
     {},
-    {"model": "llama 3 8b", "mode": "lora", "quant": "Q4_K_M"},
-    {"model": "llama 3 8b", "mode": "full", "quant": "nf4"},
 ])
 def test_bad_input_gets_turkish_message(bad: dict) -> None:
     with pytest.raises(HardwareInputError) as info:
@@ -194,6 +192,16 @@ def test_bad_input_gets_turkish_message(bad: dict) -> None:
     message = info.value.message_tr
     assert message and "Traceback" not in message
     assert any(ch in message for ch in "ıİşŞğĞüÜöÖçÇ") or "'" in message
+
+
+@pytest.mark.parametrize("mode, quant, used", [
+    ("lora", "Q4_K_M", "bf16"), ("full", "nf4", "bf16"), ("qlora", "fp16", "nf4"), ("qlora", "Q4_K_M", "nf4"),
+    ("lora", "int4", "bf16"),
+])
+def test_training_with_an_untrainable_format_switches_and_says_so(mode: str, quant: str, used: str) -> None:
+    result = estimate({"model": "llama 3 8b", "mode": mode, "quant": quant, "context": 1024})
+    assert result.quant == used
+    assert "yerine" in result.notes[0] or "alındı" in result.notes[0]
 
 
 def test_request_model_is_pydantic() -> None:
