@@ -391,6 +391,7 @@ def estimate(req: EstimateRequest | dict[str, Any]) -> EstimateResult:
     )
     result.course_rule_explanation = explain.course_rule_explanation(
         model, quant, course_gib, total_gb, weights_gb, kv_gb, act_gb, overhead_gb, train_gb, r.context, req.batch, r.mode,
+        effective_bits=result.weights_bits_per_param,
     )
     result.breakdown = [
         {"key": "weights_gb", "label_tr": "Model ağırlıkları", "gb": weights_gb},

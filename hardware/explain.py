@@ -35,7 +35,7 @@ def course_rule_bytes(params_total: float, quant: QuantSpec) -> float:
 def course_rule_explanation(
     model: ModelSpec, quant: QuantSpec, course_gib: float, total_gib: float,
     weights_gib: float, kv_gib: float, activations_gib: float, overhead_gib: float, training_gib: float,
-    context: int, batch: int, mode: str,
+    context: int, batch: int, mode: str, effective_bits: float | None = None,
 ) -> str:
     p = model.params_total / 1e9
     precision = course_bytes_per_param(quant)
@@ -50,6 +50,12 @@ def course_rule_explanation(
             f"harfiyen uygulanırsa baytlar iki kez sayılır (≈ {tr_number(literal_gib)} GiB). Dersteki tablo "
             "(70B → 140 GB+, 8B → 16 GB+) parametre × 2 bayt hesabına uyar; burada bu anlamı kullanıyoruz."
         )
+    if effective_bits and abs(effective_bits - quant.bits) / quant.bits > 0.03:
+        lines.append(
+            f"{quant.label} adı {tr_number(quant.bits, 0)} bit dese de bu modelde parametre başına ortalama "
+            f"{tr_number(effective_bits, 2)} bit düşüyor (ölçek değerleri, 16-bit kalan ya da daha yüksek bitte "
+            "saklanan tensörler yüzünden)."
+        )
     lines.append(
         f"Ayrıntılı hesap: ağırlıklar {tr_number(weights_gib, 2)} GiB + KV önbelleği {tr_number(kv_gib, 2)} GiB "
         f"({tr_number(context)} token × batch {batch}) + aktivasyonlar {tr_number(activations_gib, 2)} GiB"
@@ -62,18 +68,18 @@ def course_rule_explanation(
             "Fark: Dersteki kural yalnızca çıkarım içindir; ince ayarda gradyanlar, optimizer durumları ve "
             "eğitim aktivasyonları eklenir, bu yüzden gerçek ihtiyaç çok daha büyüktür."
         )
-    elif diff > 0.1 * course_gib:
-        lines.append(
-            "Fark: %20'lik sabit pay, uzun bağlamda büyüyen KV önbelleğini karşılamıyor; "
-            "bağlam ve batch büyüdükçe KV önbelleği ağırlıklara yaklaşabilir."
-        )
-    elif diff < -0.1 * course_gib:
-        lines.append(
-            "Fark: Bu bağlam ve batch için KV önbelleği ve ara bellek %20'den küçük; kural burada ihtiyacı "
-            "biraz fazla tahmin ediyor (güvenli tarafta kalıyor)."
-        )
     else:
-        lines.append("Fark küçük: bu ayarlarda %20'lik pay KV önbelleğini ve ara belleği kabaca karşılıyor.")
+        nominal = model.params_total * precision / GIB
+        extras = {"KV önbelleği": kv_gib, "aktivasyonlar": activations_gib, "çalışma zamanı ek yükü": overhead_gib}
+        if weights_gib - nominal > 0.005:
+            extras["nicemleme ek bitleri (ölçekler, yüksek bitte kalan tensörler)"] = weights_gib - nominal
+        largest = max(extras, key=lambda k: extras[k])
+        parts = ", ".join(f"{name} {tr_number(value, 2)} GiB" for name, value in extras.items())
+        lines.append(
+            f"Fark: ayrıntılı hesap kuraldan {tr_number(abs(diff), 2)} GiB {'fazla' if diff >= 0 else 'az'}. "
+            f"Kuralın sabit %20 payı {tr_number(0.2 * nominal, 2)} GiB; ayrıntılı hesapta bu payın yerini {parts} alıyor "
+            f"(en büyük kalem: {largest}). KV önbelleği bağlam ve batch ile doğrusal büyür; sabit %20 bunu izleyemez."
+        )
     return "\n".join(lines)
 
 
