@@ -33,9 +33,9 @@ from langchain_core.messages import SystemMessage
 from langchain_core.tools import BaseTool
 
 from chains.context import estimate_messages_tokens, estimate_tokens, format_passages
-from chains.errors import ProviderFailure, classify
+from chains.errors import classify
 from chains.prompts import SYSTEM_PROMPT, TOOLLESS_NOTE
-from vectorstore.types import Passage, Retriever
+from vectorstore.types import Passage
 
 MAX_RATE_LIMIT_WAIT_S = 10.0
 SERVER_BACKOFF_S = 0.5

@@ -32,6 +32,7 @@ import logging
 import re
 import threading
 import time
+import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal, Sequence
@@ -50,7 +51,7 @@ from chains.agent import (
     system_prompt_tokens,
     tool_result_value,
 )
-from chains.context import Turn, estimate_tool_schema_tokens, plan_prompt
+from chains.context import Turn, estimate_tool_schema_tokens, format_passages, plan_prompt
 from chains.errors import ProviderFailure, classify, scrub
 from chains.prompts import NOT_IN_COURSE, SYSTEM_PROMPT, user_message
 from chains.providers import ProviderChoice, build_chat_model, resolve_provider
@@ -147,6 +148,16 @@ _FRAGMENTS = _prompt_fragments()
 def leaks_prompt(text: str) -> bool:
     flat = " ".join(text.split()).lower()
     return any(fragment in flat for fragment in _FRAGMENTS)
+
+
+def _continues(parsed: HardwareQuery) -> bool:
+    """A follow-up of the previous hardware question ("peki 4-bit olursa?", "RTX 4090 ile?")."""
+    if parsed.followup:
+        return True
+    changes_setting = any(
+        value is not None for value in (parsed.bits, parsed.quant, parsed.vram_gb, parsed.gpu, parsed.context_tokens)
+    )
+    return changes_setting and parsed.model is None and parsed.params_b is None and not parsed.is_hardware
 
 
 def _default_tools() -> list[BaseTool]:
@@ -271,9 +282,7 @@ class Tutor:
         parsed = parse_hardware_question(question)
         hardware = parsed
         previous = memory.hardware
-        if previous is not None and (parsed.followup or (parsed.model is None and parsed.params_b is None and parsed.is_hardware is False and any(
-            v is not None for v in (parsed.bits, parsed.quant, parsed.vram_gb, parsed.gpu, parsed.context_tokens)
-        ))):
+        if previous is not None and _continues(parsed):
             hardware = parsed.merged_with(previous)
 
         # Retrieval first, on every turn; follow-ups search with the previous question too.
@@ -284,7 +293,7 @@ class Tutor:
         response = self._search(search_query, notices)
         retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
         context = TurnContext(retriever=self.retriever, required_tool=self._required_tool(hardware))
-        numbered = context.add_sources(response.passages)
+        context.add_sources(response.passages)
         yield TutorEvent("sources", _source_dicts(context.sources))
         for notice in notices:
             yield TutorEvent("notice", notice)
@@ -308,7 +317,8 @@ class Tutor:
                 yield TutorEvent("notice", failure.notice())
             except Exception as exc:  # anything unexpected still ends in an answer
                 failure = classify(exc, self._secrets())
-                log.exception("tutor turn failed: %s", scrub(str(exc), self._secrets()))
+                trace = "".join(traceback.format_exception(exc))
+                log.error("tutor turn failed: %s", scrub(trace, self._secrets()))
                 mode = "offline"
                 generation_off = failure.notice()
                 notices.append(failure.notice())
@@ -324,7 +334,7 @@ class Tutor:
                 yield TutorEvent("notice", generation_off)
 
         if answer_text is None:
-            numbered = [(i, p) for i, p in enumerate(context.sources, start=1)][: len(numbered) or None]
+            numbered = list(enumerate(context.sources, start=1))
             answer_text, from_course, offline_calls = self._offline(question, hardware, numbered, response.off_topic)
             for call in offline_calls:
                 yield TutorEvent("tool_start", {"id": call["id"], "name": call["name"], "args": call["args"]})
@@ -438,8 +448,6 @@ class Tutor:
             passages=[p for p in context.sources],
             turns=turns,
         )
-        from chains.context import format_passages
-
         numbered = [(i, p) for i, p in enumerate(context.sources, start=1) if p in plan.passages]
         hints = []
         if hardware.is_hardware or hardware.followup:
