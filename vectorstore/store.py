@@ -20,7 +20,8 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from filelock import FileLock, Timeout
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 OWNER_LOCK_NAME = "chroma.owner.lock"
 OWNER_LOCK_TIMEOUT_S = 5.0
 _PAGE = 2000
+T = TypeVar("T")
 
 
 class StoreBusyError(RuntimeError):
@@ -163,11 +165,25 @@ class ChunkStore:
             self._collection = None
 
     # --- reads -------------------------------------------------------------------
+    def _read(self, fn: Callable[[Any], T]) -> T:
+        """Run a read; if a rebuild dropped the collection meanwhile, reopen once."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            return fn(self.collection)
+        except NotFoundError:
+            with self._lock:
+                self._vectorstore = None
+                self._collection = None
+            return fn(self.collection)
+
     def count(self) -> int:
-        return int(self.collection.count())
+        return int(self._read(lambda collection: collection.count()))
 
     def all_chunks(self) -> list[StoredChunk]:
-        collection = self.collection
+        return self._read(self._all_chunks)
+
+    def _all_chunks(self, collection: Any) -> list[StoredChunk]:
         chunks: list[StoredChunk] = []
         offset = 0
         while True:
@@ -186,15 +202,15 @@ class ChunkStore:
         return chunks
 
     def ids_for_source(self, source: str) -> list[str]:
-        return list(self.collection.get(where={"source": source}, include=[])["ids"])
+        return list(self._read(lambda c: c.get(where={"source": source}, include=[])["ids"]))
 
     def dense_query(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first."""
         total = self.count()
         if total == 0 or k <= 0:
             return []
-        result = self.collection.query(
-            query_embeddings=[list(embedding)], n_results=min(k, total), include=["distances"]
+        result = self._read(
+            lambda c: c.query(query_embeddings=[list(embedding)], n_results=min(k, total), include=["distances"])
         )
         ids = result["ids"][0]
         distances = result["distances"][0]
