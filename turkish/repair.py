@@ -152,14 +152,13 @@ def _restore_one(seq: bytes, expected: int) -> str | None:
     return None
 
 
-def _fix_run(run: str) -> tuple[str, bool]:
+def _fix_run(run: str) -> str:
     """Decode one non-ASCII run as cp1254-encoded UTF-8; keep what does not fit."""
     try:
         raw = run.encode("cp1254")
     except UnicodeEncodeError:
-        return run, False
+        return run
     out: list[str] = []
-    changed = False
     i = 0
     while i < len(raw):
         lead = raw[i]
@@ -179,25 +178,22 @@ def _fix_run(run: str) -> tuple[str, bool]:
                 char = ""
             if char and _plausible(char):
                 out.append(char)
-                changed = True
                 i += len(seq)
                 continue
         elif tail == expected - 2 and lead in _RESTORABLE_LEADS:
             char = _restore_one(seq, expected)
             if char is not None:
                 out.append(char)
-                changed = True
                 i += len(seq)
                 continue
         if lead == 0xF0 and tail >= 1 and raw[i + 1] == 0x9F:
             # A truncated emoji that cannot be rebuilt: drop the fragment
             # rather than leave glyph salad glued to the next word.
-            changed = True
             i += len(seq)
             continue
         out.append(bytes([lead]).decode("cp1254"))
         i += 1
-    return "".join(out), changed
+    return "".join(out)
 
 
 def _looks_like_mojibake(text: str) -> bool:
@@ -210,7 +206,7 @@ def fix_mojibake(text: str) -> str:
     """Byte-level repair of UTF-8-read-as-cp1254 text, then ftfy for the rest."""
     if not _looks_like_mojibake(text):
         return text
-    fixed = _NON_ASCII_RUN.sub(lambda m: _fix_run(m.group(0))[0], text)
+    fixed = _NON_ASCII_RUN.sub(lambda m: _fix_run(m.group(0)), text)
     # ftfy only for encoding problems; leave quotes, widths and ligatures as
     # the author wrote them so correct text stays byte-identical.
     fixed = ftfy.fix_text(
