@@ -371,6 +371,10 @@ def estimate(req: EstimateRequest | dict[str, Any]) -> EstimateResult:
         model, quant, r.context, req.batch, r.mode, r.kv_label, reference, gpu.kind if gpu else None,
         req.gpus, fits, tokens_per_s, bool(gpu and gpu.bandwidth_gb_s),
     )
+    notes[0:0] = explain.formula_notes(
+        model, quant, r.context, req.batch, r.kv_bytes, weights_gb, kv_gb,
+        parts.weights * 8 / model.params_total, r.mode,
+    )
     if r.mode != "inference":
         notes.insert(0, _training_note(req, r, parts))
     if r.substitution_note:

@@ -83,6 +83,25 @@ def course_rule_explanation(
     return "\n".join(lines)
 
 
+def formula_notes(
+    model: ModelSpec, quant: QuantSpec, context: int, batch: int, kv_bytes: float,
+    weights_gib: float, kv_gib: float, bits_per_param: float, mode: str,
+) -> list[str]:
+    """The two main terms written out with the model's own numbers, so students can redo them."""
+    notes = [
+        f"Ağırlıklar: {tr_number(model.params_billion, 2)} milyar parametre × {tr_number(bits_per_param, 2)} bit ÷ 8 "
+        f"= {tr_number(weights_gib, 2)} GiB ({quant.label})."
+    ]
+    if mode == "inference":
+        window = (f" (kayan pencereli katmanlarda en fazla {tr_number(model.sliding_window)} token)"
+                  if model.sliding_window else "")
+        notes.append(
+            f"KV önbelleği: 2 (K ve V) × {model.layers} katman × {model.kv_heads} KV başı × {model.head_dim} boyut × "
+            f"{tr_number(kv_bytes, 2)} bayt × {tr_number(context)} token{window} × {batch} batch = {tr_number(kv_gib, 2)} GiB."
+        )
+    return notes
+
+
 def estimate_notes(
     model: ModelSpec, quant: QuantSpec, context: int, batch: int, mode: str, kv_label: str,
     reference_name: str | None, gpu_kind: str | None, gpus: int, fits: bool | None,
@@ -99,7 +118,7 @@ def estimate_notes(
             f"Uyarı: {tr_number(context)} token, modelin en fazla bağlamından ({tr_number(model.max_context)}) uzun; "
             "model bu uzunlukta eğitilmedi, kalite düşebilir. Hesap yine de bu uzunlukla yapıldı."
         )
-    if model.kv_heads < model.heads:
+    if model.kv_heads < model.heads and mode == "inference":
         ratio = model.heads / model.kv_heads
         kind = "MQA (tek KV başı)" if model.kv_heads == 1 else "GQA"
         notes.append(

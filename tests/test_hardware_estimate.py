@@ -134,6 +134,15 @@ def test_course_rule_side_by_side() -> None:
     assert "Ayrıntılı hesap" in result.course_rule_explanation
 
 
+def test_notes_write_out_the_formulas() -> None:
+    result = estimate({"model": "llama 3.1 8b", "quant": "fp16", "context": 65536})
+    kv_note = next(n for n in result.notes if n.startswith("KV önbelleği:"))
+    assert "32 katman × 8 KV başı × 128 boyut" in kv_note and "65.536 token" in kv_note
+    assert any(n.startswith("Ağırlıklar: 8,03 milyar") for n in result.notes)
+    # At long context the KV cache, not the 20% margin, explains the difference.
+    assert "en büyük kalem: KV önbelleği" in result.course_rule_explanation
+
+
 def test_full_dict_for_the_ui() -> None:
     full = estimate({"model": "mistral 7b", "quant": "Q4_K_M", "gpu": "4060"}).to_full_dict()
     labels = [b["label_tr"] for b in full["breakdown"]]
