@@ -38,8 +38,8 @@ class Settings(BaseSettings):
 
     # --- retrieval -------------------------------------------------------------
     retrieval_k: int = 5
-    lexical_weight: float = 0.5
-    dense_weight: float = 0.5
+    lexical_weight: float = 0.4
+    dense_weight: float = 0.6
     offtopic_threshold: float = 0.2
     retrieval_fusion: Literal["linear", "rrf", "lexical", "dense"] = "linear"
     lexical_prefix_length: int = 5
@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     typo_weight: float = 0.7
     bigram_weight: float = 0.5
     dense_candidates: int = 50
+    second_dense_model: str = "multilingual-e5-small"
+    second_dense_share: float = 0.7
 
     # --- language model --------------------------------------------------------
     llm_provider: Provider = "auto"

@@ -7,8 +7,9 @@ multilingual embedding closed these gaps in our measurements, so the glossary
 lists groups of interchangeable terms. A query that mentions one term of a
 group is expanded with the other terms of that group.
 
-Matching works on prefix index terms (Turkish lowercase, ASCII fold, first 5
-letters), so "SLM'lerin", "slm" and "sağlığa"/"saglik" all match.
+Matching works on normalized words (Turkish lowercase, ASCII fold) compared
+as stems, so "SLM'lerin", "slm", "sağlığa"/"saglik" and "EKRAN KARTLARI" all
+match, while short words like "para" never match "parametre".
 Pure: reads only its bundled data file.
 """
 
@@ -20,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from turkish.tokenize import index_terms
+from turkish.tokenize import tokens
 
 DEFAULT_GLOSSARY = "glossary.json"
 
@@ -41,9 +42,29 @@ class Expansion:
         return " ".join([self.query, *self.added]) if self.added else self.query
 
 
-def _contains(haystack: list[str], needle: list[str]) -> bool:
+def _token_key(token: str) -> tuple[bool, str]:
+    """How a glossary word matches a typed word: (is_prefix, text).
+
+    Short words ("GPU", "RAM", "para") must match exactly, so "para" never
+    matches "parametre". Longer words match as a stem: all but the last letter,
+    at most 5 letters, so "kartı" matches "kartları" and "sağlık" "sağlığa".
+    """
+    if len(token) <= 4:
+        return False, token
+    return True, token[: min(5, len(token) - 1)]
+
+
+def _matches(key: tuple[bool, str], token: str) -> bool:
+    is_prefix, text = key
+    return token.startswith(text) if is_prefix else token == text
+
+
+def _contains(haystack: list[str], needle: list[tuple[bool, str]]) -> bool:
     n = len(needle)
-    return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+    return n > 0 and any(
+        all(_matches(key, tok) for key, tok in zip(needle, haystack[i : i + n]))
+        for i in range(len(haystack) - n + 1)
+    )
 
 
 class Glossary:
@@ -52,8 +73,8 @@ class Glossary:
     def __init__(self, groups: list[list[str]]) -> None:
         self.groups = [[t.strip() for t in g if t.strip()] for g in groups]
         self.groups = [g for g in self.groups if len(g) > 1]
-        # Terms are compared as prefix-term sequences, so inflections match.
-        self._keys = [[tuple(index_terms(t, keep_stopwords=True)) for t in g] for g in self.groups]
+        # Terms are compared as word-stem sequences, so inflections match.
+        self._keys = [[[_token_key(tok) for tok in tokens(t)] for t in g] for g in self.groups]
 
     @classmethod
     def from_file(cls, path: Path) -> "Glossary":
@@ -65,13 +86,12 @@ class Glossary:
         return cls([list(group["terms"]) for group in data.get("groups", [])])
 
     def expand(self, query: str) -> Expansion:
-        query_terms = index_terms(query, keep_stopwords=True)
+        query_tokens = tokens(query)
         matched: list[str] = []
         added: list[str] = []
         pairs: list[tuple[list[str], list[str]]] = []
-        present = set(query_terms)
         for group, keys in zip(self.groups, self._keys):
-            hits = [term for term, key in zip(group, keys) if _contains(query_terms, list(key))]
+            hits = [term for term, key in zip(group, keys) if _contains(query_tokens, key)]
             if not hits:
                 continue
             matched.extend(hits)
@@ -79,8 +99,8 @@ class Glossary:
             for term, key in zip(group, keys):
                 if term in hits or term in added:
                     continue
-                # Skip phrases whose every term the query already has.
-                if key and set(key) <= present:
+                # Skip phrases whose every word the query already has.
+                if key and all(any(_matches(k, tok) for tok in query_tokens) for k in key):
                     continue
                 group_added.append(term)
             added.extend(group_added)
