@@ -43,9 +43,9 @@ class ProviderFailure(Exception):
     def __str__(self) -> str:
         return f"{self.kind}: {self.detail}"
 
-    def notice(self) -> str:
+    def notice(self, provider: str = "groq", model: str | None = None) -> str:
         """One Turkish sentence for the student."""
-        return student_message(self)
+        return student_message(self, provider, model)
 
 
 def scrub(text: str, secrets: list[str] | None = None) -> str:
@@ -135,8 +135,14 @@ def classify(exc: BaseException, secrets: list[str] | None = None) -> ProviderFa
     return ProviderFailure("unknown", detail, status if isinstance(status, int) else None)
 
 
-def student_message(failure: ProviderFailure) -> str:
+def student_message(failure: ProviderFailure, provider: str = "groq", model: str | None = None) -> str:
     kind = failure.kind
+    if provider == "ollama":
+        if kind == "model_unavailable":
+            name = model or "model"
+            return f"Ollama'da '{name}' modeli bulunamadı; `ollama pull {name}` ile indirip yeniden deneyin. Bu cevap ders belgelerinden derlendi."
+        if kind in ("connection", "timeout"):
+            return "Yerel Ollama sunucusuna ulaşılamadı ya da zamanında cevap vermedi (OLLAMA_BASE_URL). Bu tur için cevap ders belgelerinden derlendi."
     if kind == "auth":
         return "Dil modeli servisine bağlanılamadı: API anahtarı geçersiz ya da yetkisiz. Cevap, üretim kapalıyken ders belgelerinden derlendi."
     if kind == "rate_limit":

@@ -80,6 +80,7 @@ def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatMode
             model=model,
             base_url=settings.ollama_base_url,
             temperature=settings.temperature,
-            client_kwargs={"timeout": settings.groq_timeout_s},
+            # A local model on a CPU is slow to start and to answer: allow at least two minutes.
+            client_kwargs={"timeout": max(settings.groq_timeout_s, 120.0)},
         )
     raise ValueError(f"no chat model in mode {mode}")

@@ -53,7 +53,7 @@ from chains.agent import (
 )
 from chains.context import Turn, estimate_tool_schema_tokens, format_passages, plan_prompt
 from chains.errors import ProviderFailure, classify, scrub
-from chains.prompts import NOT_IN_COURSE, SYSTEM_PROMPT, user_message
+from chains.prompts import GENERAL_KNOWLEDGE_LABEL, NOT_IN_COURSE, SYSTEM_PROMPT, user_message
 from chains.providers import ProviderChoice, build_chat_model, resolve_provider
 from ders_asistani.settings import Settings
 from hardware.question_parser import HardwareQuery, parse_hardware_question
@@ -311,18 +311,18 @@ class Tutor:
             except ProviderFailure as failure:
                 log.warning("model call failed: %s", failure)
                 mode = "offline"
-                generation_off = failure.notice()
+                generation_off = failure.notice(self.provider.mode, self.model)
                 yield from self._flush_notices(context, notices)
-                notices.append(failure.notice())
-                yield TutorEvent("notice", failure.notice())
+                notices.append(generation_off)
+                yield TutorEvent("notice", generation_off)
             except Exception as exc:  # anything unexpected still ends in an answer
                 failure = classify(exc, self._secrets())
                 trace = "".join(traceback.format_exception(exc))
                 log.error("tutor turn failed: %s", scrub(trace, self._secrets()))
                 mode = "offline"
-                generation_off = failure.notice()
-                notices.append(failure.notice())
-                yield TutorEvent("notice", failure.notice())
+                generation_off = failure.notice(self.provider.mode, self.model)
+                notices.append(generation_off)
+                yield TutorEvent("notice", generation_off)
             yield from self._flush_notices(context, notices)
             prompt_tokens = [call["prompt_tokens"] for call in context.model_calls]
             reported = [call["reported_prompt_tokens"] for call in context.model_calls if "reported_prompt_tokens" in call]
@@ -341,6 +341,7 @@ class Tutor:
                 yield TutorEvent("tool_end", {**call, "error": False})
             tool_calls.extend(offline_calls)
         else:
+            answer_text = self._mark_general_knowledge(answer_text, response, tool_calls)
             from_course = bool(context.sources) and not response.off_topic and NOT_IN_COURSE.lower() not in answer_text.lower()
 
         answer_text = self._clean(answer_text, len(context.sources))
@@ -526,6 +527,16 @@ class Tutor:
             course = offline.course_answer(question, numbered, off_topic)
             parts.append(course.text)
         return "\n\n".join(parts), course.answered_from_course, calls
+
+    @staticmethod
+    def _mark_general_knowledge(text: str, response: SearchResponse, tool_calls: Sequence[dict[str, Any]]) -> str:
+        """An uncited answer to a question the course does not cover must say so."""
+        used_hardware = any(call["name"] != COURSE_SEARCH_TOOL for call in tool_calls)
+        if not response.off_topic or used_hardware or re.search(r"\[\d+\]", text):
+            return text
+        if NOT_IN_COURSE.lower() in text.lower() or leaks_prompt(text):
+            return text
+        return f"{NOT_IN_COURSE}. {GENERAL_KNOWLEDGE_LABEL}:\n\n{text}"
 
     def _clean(self, text: str, source_count: int) -> str:
         text = scrub(text, self._secrets())

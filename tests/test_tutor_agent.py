@@ -120,3 +120,11 @@ def test_many_threads_at_once_keep_their_own_history(settings_factory):
 def test_real_hardware_tools_are_used_by_default(settings_factory):
     tutor = Tutor(settings_factory(), FakeRetriever(), chat_model=scripted(AIMessage("x")))
     assert [t.name for t in tutor.hardware_tools] == [t.name for t in hardware_tools()]
+
+
+def test_uncited_answer_to_an_off_topic_question_is_marked_as_general_knowledge(settings_factory):
+    model = scripted(AIMessage("Fransa kazandı."))
+    tutor = Tutor(settings_factory(), FakeRetriever(), chat_model=model, tools=[])
+    answer = tutor.ask("Dünya kupasını 2018'de kim kazandı?", "t")
+    assert answer.answer.startswith("Bu konu ders belgelerinde yok. Genel bilgi (ders belgelerinde değil):")
+    assert answer.answer.endswith("Fransa kazandı.") and answer.answered_from_course is False

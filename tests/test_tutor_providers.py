@@ -39,7 +39,7 @@ def test_ollama_unreachable_turn_falls_back_to_offline(settings_factory):
     tutor = Tutor(settings, FakeRetriever(), tools=[])
     assert tutor.mode == "ollama" and tutor.model == "llama3.2"
     answer = tutor.ask("LoRA nedir?", "t")
-    assert answer.mode == "offline" and "bağlantı" in answer.notices[0] and "[1]" in answer.answer
+    assert answer.mode == "offline" and "Ollama sunucusuna ulaşılamadı" in answer.notices[0] and "[1]" in answer.answer
 
 
 def test_scrub_hides_keys_everywhere():
@@ -55,3 +55,33 @@ def test_scrub_hides_keys_everywhere():
 )
 def test_classify_plain_exceptions(exc, kind):
     assert classify(exc).kind == kind
+
+
+def test_ollama_model_not_pulled_gets_a_pull_hint(settings_factory):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class NotFound(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):  # noqa: N802 - Ollama answers 404 for a model that was never pulled
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = json.dumps({"error": "model 'llama3.2' not found, try pulling it first"}).encode()
+            self.send_response(404)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = settings_factory(llm_provider="ollama", ollama_base_url=f"http://127.0.0.1:{server.server_address[1]}")
+        answer = Tutor(settings, FakeRetriever(), tools=[]).ask("LoRA nedir?", "t")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.mode == "offline"
+    assert "ollama pull llama3.2" in answer.notices[0] and "[1]" in answer.answer
