@@ -547,12 +547,23 @@ class Tutor:
 
     @staticmethod
     def _tool_note(tool_calls: Sequence[dict[str, Any]]) -> str:
+        """Key numbers of this turn's hardware tool calls, kept in memory for follow-ups."""
+        keys = ("model", "quant", "context", "mode", "gpu", "total_gb", "fits", "max_context", "tokens_per_s", "hata")
         notes = []
         for call in tool_calls:
             if call["name"] == COURSE_SEARCH_TOOL:
                 continue
-            result = json.dumps(call["result"], ensure_ascii=False, default=str)
-            notes.append(f"{call['name']}({json.dumps(call['args'], ensure_ascii=False, default=str)}) → {result[:300]}")
+            result = call["result"]
+            if isinstance(result, dict) and isinstance(result.get("oneriler"), list):
+                summary: Any = [
+                    {k: r.get(k) for k in ("model", "quant", "total_gb")} for r in result["oneriler"][:3] if isinstance(r, dict)
+                ]
+            elif isinstance(result, dict):
+                summary = {k: result[k] for k in keys if result.get(k) is not None}
+            else:
+                summary = result
+            args = json.dumps(call["args"], ensure_ascii=False, default=str)
+            notes.append(f"{call['name']}({args}) → {json.dumps(summary, ensure_ascii=False, default=str)[:300]}")
         return "; ".join(notes)
 
     @staticmethod

@@ -128,3 +128,19 @@ def test_uncited_answer_to_an_off_topic_question_is_marked_as_general_knowledge(
     answer = tutor.ask("Dünya kupasını 2018'de kim kazandı?", "t")
     assert answer.answer.startswith("Bu konu ders belgelerinde yok. Genel bilgi (ders belgelerinde değil):")
     assert answer.answer.endswith("Fransa kazandı.") and answer.answered_from_course is False
+
+
+def test_memory_keeps_the_key_numbers_of_hardware_tools(settings_factory):
+    model = scripted(
+        call("vram_hesapla", {"model": "Llama 3.1 8B", "quant": "int4", "vram": 8}),
+        AIMessage("Sığar."),
+        AIMessage("Tamam."),
+    )
+    tutor = Tutor(settings_factory(), FakeRetriever(), chat_model=model)
+    first = tutor.ask("Llama 3.1 8B 4-bit 8 GB kartta çalışır mı?", "t")
+    note = tutor.history("t")[0].tool_note
+    total = first.tool_calls[0]["result"]["total_gb"]
+    assert note.startswith('vram_hesapla({"model": "Llama 3.1 8B"') and f'"total_gb": {total}' in note
+    tutor.ask("peki 8-bit olursa?", "t")
+    history_answer = model.received[-1][2].content
+    assert "Araç sonuçları: vram_hesapla" in history_answer and str(total) in history_answer
