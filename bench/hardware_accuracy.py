@@ -123,11 +123,23 @@ def summarize(rows: list[Row]) -> dict[str, dict[str, float]]:
     return summary
 
 
+def informational(data: dict) -> list[tuple[dict, float, float]]:
+    """Published estimates and loose reports: shown for transparency, not part of the accuracy score."""
+    out = []
+    for r in data.get("informational", []):
+        res = estimate(r["request"])
+        ours = (res.weights_gb if r["compare"] == "weights" else res.total_gb) * GB_PER_GIB
+        out.append((r, ours, abs(ours - r["published_gb"]) / r["published_gb"] * 100))
+    return out
+
+
 def main(argv: list[str]) -> None:
     data = json.loads(DATA.read_text(encoding="utf-8"))
     rows = gguf_rows(data) + kv_rows(data) + inference_rows(data) + training_rows(data)
     summary = summarize(rows)
+    info = informational(data)
     if "--json" in argv:
+        summary["bilgi_amacli"] = {"n": len(info), "ours_mape": round(mean(e for _, _, e in info), 2) if info else 0.0}
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     print(f"{'grup':18s} {'durum':44s} {'yayımlanan':>10s} {'bizim':>8s} {'hata%':>6s} {'ders%':>7s} {'GQAsız%':>8s} {'evre%':>7s}")
@@ -140,6 +152,12 @@ def main(argv: list[str]) -> None:
         print(f"{group:18s} {s['n']:3.0f} {s['ours_mape']:7.2f} {s['ours_max']:8.2f} {s['course_mape']:12.2f} "
               f"{s['no_gqa_mape']:8.2f} {s['stage_only_mape']:12.2f}  ders×{s['course_ratio']:.1f} "
               f"GQAsız×{s['no_gqa_ratio']:.1f} evre×{s['stage_only_ratio']:.1f}")
+    print("\nBilgi amaçlı (yayımlanmış kaba tahminler ve belirsiz raporlar; puana katılmaz), GB:")
+    for r, ours, err in info:
+        req = " ".join(f"{k}={v}" for k, v in r["request"].items())
+        print(f"  {req[:52]:52s} {r['compare']:7s} yayımlanan {r['published_gb']:8.2f} bizim {ours:8.2f} fark {err:6.1f}%  [{r['measurement_type']}]")
+    for item in data.get("not_compared", []):
+        print(f"  karşılaştırılmadı: {item['rows']} — {item['reason']}")
     skipped = [r for r in data["measured_training"] if not r["comparable"]]
     print(f"\nKarşılaştırılmayan {len(skipped)} Unsloth satırı (özel çekirdekler) ve 2023 tarihli eski Q2_K dosyaları "
           "tabloya alınmadı; KV tablosundaki 405B satırı mimariyle çeliştiği için dışarıda.")
