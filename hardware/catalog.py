@@ -244,6 +244,17 @@ def _quant_index() -> dict[str, QuantSpec]:
     return index
 
 
+MAX_NAME_CHARS = 120
+
+
+def _check_name(name: object, kind_tr: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise HardwareInputError(f"{kind_tr} boş olamaz.")
+    if len(name) > MAX_NAME_CHARS:
+        raise HardwareInputError(f"{kind_tr} çok uzun (en fazla {MAX_NAME_CHARS} karakter).")
+    return name
+
+
 def _suggest(key: str, index: dict[str, Any], label: Any, n: int = 3) -> list[str]:
     names: list[str] = []
     for match in difflib.get_close_matches(key, list(index), n=12, cutoff=0.5):
@@ -270,8 +281,7 @@ def parse_size_billion(text: str) -> float | None:
 
 def resolve_model(name: str) -> ModelSpec:
     """A catalog model by loose name, or an estimated shape for a bare size like '13B'."""
-    if not isinstance(name, str) or not name.strip():
-        raise HardwareInputError("Model adı boş olamaz.")
+    _check_name(name, "Model adı")
     size = parse_size_billion(name)
     if size is not None:
         return model_from_params(size)
@@ -290,8 +300,7 @@ def resolve_model(name: str) -> ModelSpec:
 
 
 def resolve_gpu(name: str) -> GpuSpec:
-    if not isinstance(name, str) or not name.strip():
-        raise HardwareInputError("GPU adı boş olamaz.")
+    _check_name(name, "GPU adı")
     key = _gpu_key(name)
     index = _gpu_index()
     for candidate in (key, key.replace("rtx", ""), key.replace("gb", "")):
@@ -301,8 +310,7 @@ def resolve_gpu(name: str) -> GpuSpec:
 
 
 def resolve_quant(name: str) -> QuantSpec:
-    if not isinstance(name, str) or not name.strip():
-        raise HardwareInputError("Nicemleme (quantization) türü boş olamaz.")
+    _check_name(name, "Nicemleme (quantization) türü")
     key = normalize(name)
     index = _quant_index()
     if key in index:

@@ -77,6 +77,8 @@ def all_tasks() -> tuple[TaskSpec, ...]:
 
 
 def resolve_task(name: str) -> TaskSpec:
+    if not isinstance(name, str) or not name.strip() or len(name) > 120:
+        raise HardwareInputError("Görev adı boş ya da çok uzun olamaz (ör. kodlama, turkce, genel).")
     key = normalize(name)
     for task in all_tasks():
         if key in {normalize(task.id), normalize(task.label_tr), *(normalize(a) for a in task.aliases)}:

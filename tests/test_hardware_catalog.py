@@ -128,3 +128,11 @@ def test_find_in_text() -> None:
     assert [g.id for g in catalog.find_gpus_in_text(text)] == ["rtx-3060-12gb"]
     assert [q.id for q in catalog.find_quants_in_text(text)] == ["int4"]
     assert catalog.find_models_in_text("8 GB'lık ekran kartım var") == []
+
+
+def test_absurd_names_are_rejected_quickly() -> None:
+    for resolver in (catalog.resolve_model, catalog.resolve_gpu, catalog.resolve_quant):
+        with pytest.raises(HardwareInputError):
+            resolver("x" * 10_000)
+        with pytest.raises(HardwareInputError):
+            resolver("   ")
