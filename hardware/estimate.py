@@ -23,7 +23,7 @@ from hardware.catalog import (
 )
 from hardware.errors import HardwareInputError
 from hardware.memory import (
-    GIB, KV_DTYPE_BYTES, expert_fraction_active, inference_activation_bytes, kv_cache_bytes,
+    GIB, KV_DTYPE_BYTES, dequant_buffer_bytes, expert_fraction_active, inference_activation_bytes, kv_cache_bytes,
     kv_bytes_per_token, weight_bytes,
 )
 from hardware.training import OPTIMIZER_STATE_BYTES, training_terms
@@ -309,13 +309,13 @@ def _parts(r: _Resolved, req: EstimateRequest, context: int) -> _Parts:
         model, r.mode, quant.bits, context * req.batch, optimizer=req.optimizer,
         lora_rank=req.lora_rank, lora_targets=req.lora_targets, checkpointing=req.gradient_checkpointing,
     )
-    from hardware.memory import dequant_buffer_bytes
-
     return _Parts(weights, 0.0, terms.activation_bytes + dequant_buffer_bytes(model, quant), terms.state_bytes, terms.trainable_params)
 
 
 def _total_gib(p: _Parts, overhead_gib: float) -> float:
-    return (p.weights + p.kv + p.activations + p.training) / GIB + overhead_gib
+    # Rounded exactly like the reported total, so `fits` and `max_context` never disagree.
+    parts = (p.weights / GIB, p.kv / GIB, p.activations / GIB, p.training / GIB, overhead_gib)
+    return _r(sum(_r(x) for x in parts))
 
 
 def _max_context(r: _Resolved, req: EstimateRequest, budget: float, overhead_gib: float) -> int:
@@ -350,7 +350,7 @@ def estimate(req: EstimateRequest | dict[str, Any]) -> EstimateResult:
 
     weights_gb, kv_gb = _r(parts.weights / GIB), _r(parts.kv / GIB)
     act_gb, train_gb, overhead_gb = _r(parts.activations / GIB), _r(parts.training / GIB), _r(overhead)
-    total_gb = _r(weights_gb + kv_gb + act_gb + train_gb + overhead_gb)
+    total_gb = _total_gib(parts, overhead)
 
     fits: bool | None = None
     max_context: int | None = None

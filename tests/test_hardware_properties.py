@@ -56,6 +56,8 @@ def test_fits_agrees_with_totals(model: str, quant: str, context: int, batch: in
     assert result.max_context is not None
     if result.fits:
         assert result.max_context >= min(context, result.model_max_context)
+    elif context <= result.model_max_context:
+        assert result.max_context < context
 
 
 @FAST
