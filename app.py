@@ -8,8 +8,8 @@ import streamlit as st
 
 st.set_page_config(page_title="Ders Asistanı", page_icon="🎓", layout="centered")
 
-CHAT = st.Page("pages/sohbet.py", title="Sohbet", icon="💬", url_path="sohbet", default=True)
-CALCULATOR = st.Page("pages/vram_hesaplayici.py", title="VRAM Hesaplayıcı", icon="🧮", url_path="vram")
-KNOWLEDGE = st.Page("pages/bilgi_tabani.py", title="Bilgi Tabanı", icon="📚", url_path="bilgi-tabani")
+CHAT = st.Page("pages/sohbet.py", title="Sohbet", icon="💬", default=True)
+CALCULATOR = st.Page("pages/vram_hesaplayici.py", title="VRAM Hesaplayıcı", icon="🧮")
+KNOWLEDGE = st.Page("pages/bilgi_tabani.py", title="Bilgi Tabanı", icon="📚")
 
 st.navigation([CHAT, CALCULATOR, KNOWLEDGE]).run()

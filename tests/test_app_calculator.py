@@ -45,14 +45,27 @@ def test_default_case_shows_the_estimate_metrics_chart_and_rule(at) -> None:
 
 def test_changing_inputs_changes_the_result(at) -> None:
     at.selectbox(key="mode").set_value("full_finetune").run()
-    # GGUF weights cannot be trained: the page says so in Turkish instead of failing.
-    assert not at.exception
-    assert "GGUF" in at.error[0].value and len(at.metric) == 0
     at.selectbox(key="quant").set_value("bf16").run()
     at.select_slider(key="context").set_value(8192).run()
+    assert not at.exception
     expected = _expected(mode="full_finetune", context=8192, quant="bf16")
     assert _metric(at, "Toplam VRAM") == f"{expected['total_gb']:.1f} GB"
     assert _metric(at, "Sığıyor mu?") == "Hayır ❌"
+    assert expected["notes"][0] in texts(at)
+
+
+def test_bad_input_shows_the_turkish_message_and_no_result(at, monkeypatch) -> None:
+    from hardware import estimate as estimate_module
+    from hardware.errors import HardwareInputError
+
+    def refuse(request):
+        raise HardwareInputError("Bağlam uzunluğu modelin sınırını aşıyor.")
+
+    monkeypatch.setattr(estimate_module, "estimate", refuse)
+    at.select_slider(key="context").set_value(131072).run()
+    assert not at.exception
+    assert at.error[0].value == "Bağlam uzunluğu modelin sınırını aşıyor."
+    assert len(at.metric) == 0 and not at.get("vega_lite_chart")
 
 
 def test_custom_size_and_vram_figure(at) -> None:

@@ -77,9 +77,9 @@ def test_example_button_asks_and_new_chat_clears(app_env, monkeypatch) -> None:
     tutor = FakeTutor(SCRIPT)
     _use_tutor(monkeypatch, tutor)
     at = AppTest.from_file(APP, default_timeout=30).run()
-    example = next(b for b in at.button if "Fine-tuning" in b.label)
+    example = next(b for b in at.button if "İnce ayar" in b.label)
     example.click().run()
-    assert tutor.calls and "Fine-tuning" in tutor.calls[0][0]
+    assert tutor.calls and "İnce ayar" in tutor.calls[0][0]
     assert len(at.session_state.messages) == 2
     first_thread = at.session_state.thread_id
     next(b for b in at.button if b.label == "🆕 Yeni sohbet").click().run()

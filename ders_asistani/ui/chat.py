@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 EXAMPLE_QUESTIONS = [
     "Küçük dil modellerinin güçlü ve zayıf yönleri neler?",
     "Llama 3.1 8B modelini 4-bit ile 12 GB'lık RTX 3060'ta çalıştırabilir miyim?",
-    "Fine-tuning (ince ayar) nedir, ne zaman gerekir?",
+    "İnce ayar (fine-tuning) nedir?",
     "8 GB VRAM'li bir dizüstü için hangi modeli önerirsin?",
 ]
 
