@@ -126,3 +126,13 @@ def test_real_entry_point_prints_utf8_json() -> None:
     text = proc.stdout.decode("utf-8")
     assert "Türkçe" in text and "\\u" not in text
     assert json.loads(text)[0]["model"].startswith("Nemotron")
+
+
+@pytest.mark.parametrize("kind, minimum", [("models", 30), ("gpus", 25), ("quants", 15), ("tasks", 5)])
+def test_catalog_listing(kind: str, minimum: int) -> None:
+    result = runner.invoke(app, ["catalog", kind, "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) >= minimum
+    assert runner.invoke(app, ["catalog", kind]).exit_code == 0
+    bad = runner.invoke(app, ["catalog", "uzaylılar"])
+    assert bad.exit_code != 0 and "bilinmiyor" in bad.stderr

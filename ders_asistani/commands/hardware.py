@@ -183,6 +183,41 @@ def recommend(
             console.print(f"Not: {item['reason_tr']} Bu bellek/bağlamla sığmadığı için listede yok.")
 
 
+def catalog(
+    kind: str = typer.Argument("models", help="models | gpus | quants | tasks"),
+    as_json: bool = typer.Option(False, "--json", help="JSON çıktısı"),
+) -> None:
+    """Hesaplayıcının bildiği modelleri, GPU'ları, nicemleme türlerini ya da görevleri listeler."""
+    from ders_asistani.output import fail, print_json
+    from hardware import catalog as cat
+    from hardware.explain import tr_number
+    from hardware.recommend import all_tasks
+
+    if kind in {"models", "modeller"}:
+        rows = [{"id": m.id, "name": m.name, "params_billion": round(m.params_billion, 3),
+                 "max_context": m.max_context, "kv_heads": m.kv_heads, "heads": m.heads, "experts": m.experts}
+                for m in cat.all_models()]
+        text = [f"{r['id']:20s} {r['name']:32s} {tr_number(r['params_billion'], 2):>8s}B  bağlam {tr_number(r['max_context'])}"
+                for r in rows]
+    elif kind in {"gpus", "gpular"}:
+        rows = [{"id": g.id, "name": g.name, "vram_gb": g.vram_gb, "usable_vram_gb": g.usable_vram_gb,
+                 "bandwidth_gb_s": g.bandwidth_gb_s} for g in cat.all_gpus()]
+        text = [f"{r['id']:18s} {r['name']:36s} {tr_number(r['vram_gb'], 0):>4s} GB (kullanılabilir {tr_number(r['usable_vram_gb'])}) "
+                f"{tr_number(r['bandwidth_gb_s'] or 0, 0)} GB/s" for r in rows]
+    elif kind in {"quants", "nicemleme"}:
+        rows = [{"id": q.id, "label": q.label, "bits": q.bits, "family": q.family} for q in cat.all_quants()]
+        text = [f"{r['id']:10s} {r['label']:40s} {tr_number(r['bits'], 0)} bit" for r in rows]
+    elif kind in {"tasks", "gorevler", "görevler"}:
+        rows = [{"id": t.id, "label_tr": t.label_tr} for t in all_tasks()]
+        text = [f"{r['id']:10s} {r['label_tr']}" for r in rows]
+    else:
+        fail(f"'{kind}' bilinmiyor; models, gpus, quants ya da tasks yazın.")
+    if as_json:
+        print_json(rows)
+    else:
+        typer.echo("\n".join(text))
+
+
 def _number(text: str, option: str, kind: type) -> Any:  # noqa: ANN401
     from hardware.errors import HardwareInputError
 
@@ -199,3 +234,4 @@ def register(app: typer.Typer) -> None:
     """Attach this group's commands to the main app."""
     app.command("vram")(vram)
     app.command("recommend")(recommend)
+    app.command("catalog")(catalog)
