@@ -7,7 +7,8 @@ Turkish descriptions, JSON-serializable results. Bad input never raises: the too
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import json
+from typing import Any
 
 from langchain_core.tools import BaseTool, tool
 from pydantic import BaseModel, Field
@@ -24,7 +25,7 @@ class VramArgs(BaseModel):
     quant: str | None = Field(None, description="Hassasiyet/nicemleme: fp16, bf16, int8, int4, nf4, Q4_K_M, Q8_0 ...")
     context: int | None = Field(None, description="Bağlam uzunluğu (token). Varsayılan 4096.")
     batch: int = Field(1, description="Aynı anda işlenen dizi sayısı.")
-    mode: Literal["inference", "lora", "qlora", "full"] = Field("inference", description="Çıkarım ya da ince ayar türü.")
+    mode: str = Field("inference", description="inference (çıkarım), lora, qlora ya da full (tam ince ayar).")
     gpu: str | None = Field(None, description="GPU adı, ör. 'RTX 3060', '4090', 'T4', 'M2 Max'.")
     vram: float | None = Field(None, description="GPU adı yoksa bellek miktarı (GB).")
     gpus: int = Field(1, description="GPU sayısı.")
@@ -34,7 +35,7 @@ class RecommendArgs(BaseModel):
     vram: float | None = Field(None, description="Ekran kartı belleği (GB), ör. 8.")
     gpu: str | None = Field(None, description="Bellek yerine GPU adı, ör. 'RTX 4060'.")
     task: str | None = Field(None, description="Görev: kodlama, turkce, genel, yaratici, ozetleme, matematik, siir, cok_dilli.")
-    mode: Literal["inference", "lora", "qlora", "full", "finetune"] = Field("inference", description="Çıkarım ya da ince ayar.")
+    mode: str = Field("inference", description="inference (çıkarım), lora, qlora, full ya da finetune (ince ayar).")
     context: int = Field(4096, description="Gereken bağlam uzunluğu (token).")
 
 
@@ -103,4 +104,12 @@ def hardware_tools() -> list[BaseTool]:
         """Verilen bellek (GB) ya da GPU için, göreve göre (kodlama, Türkçe içerik, genel, yaratıcı yazım, özetleme ...) sığan açık modelleri en uygun nicemleme, tahmini hız ve gerekçesiyle sıralar; dersin önerilerini de dikkate alır."""
         return run_recommend(**kwargs)
 
+    for t in (vram_hesapla, model_oner):
+        # Arguments the schema rejects (e.g. context="8k") come back to the model as a Turkish hint.
+        t.handle_validation_error = _validation_hint
     return [vram_hesapla, model_oner]
+
+
+def _validation_hint(exc: Exception) -> str:
+    return json.dumps({"hata": "Araç argümanları geçersiz: sayılar rakamla (ör. context=8192, vram=8) yazılmalı."},
+                      ensure_ascii=False)

@@ -40,3 +40,12 @@ def test_recommend_tool_mentions_course_pick_that_does_not_fit() -> None:
     assert any("Mixtral" in line for line in out["dersin_onerisi_sigmiyor"])
     fits = hardware_tools()[1].invoke({"gpu": "a100", "task": "genel"})
     assert "dersin_onerisi_sigmiyor" not in fits
+
+
+def test_schema_violations_come_back_as_hints() -> None:
+    tool_vram, tool_rec = hardware_tools()
+    out = tool_vram.invoke({"model": "llama 3 8b", "context": "sekiz bin"})
+    assert "hata" in str(out)
+    assert "hata" in tool_vram.invoke({"model": "llama 3 8b", "mode": "full_finetune_x"})
+    assert tool_vram.invoke({"model": "llama 3 8b", "mode": "full_finetune"})["mode"] == "full"
+    assert "oneriler" in tool_rec.invoke({"vram": "8", "mode": "finetune", "context": 1024})
