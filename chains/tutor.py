@@ -65,6 +65,7 @@ EventKind = Literal["status", "sources", "tool_start", "tool_end", "token", "not
 MAX_TURNS_PER_THREAD = 20
 MAX_THREADS = 1000
 RECURSION_LIMIT = 12  # about five model calls per turn
+THREAD_LOCK_WAIT_S = 60.0
 
 EMPTY_QUESTION = "Lütfen bir soru yazın."
 REFUSAL = (
@@ -273,8 +274,15 @@ class Tutor:
             )
             return
         memory = self._memory(thread_id)
-        with memory.lock:  # one turn at a time per thread keeps the history ordered
+        # One turn at a time per thread keeps the history ordered. A turn whose
+        # consumer walked away still holds the lock until its generator is closed,
+        # so wait only a bounded time rather than hang the next question.
+        acquired = memory.lock.acquire(timeout=THREAD_LOCK_WAIT_S)
+        try:
             yield from self._turn(question, memory, started)
+        finally:
+            if acquired:
+                memory.lock.release()
 
     # --- one turn ----------------------------------------------------------------
     def _turn(self, question: str, memory: _ThreadMemory, started: float) -> Iterator[TutorEvent]:

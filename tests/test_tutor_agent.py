@@ -144,3 +144,18 @@ def test_memory_keeps_the_key_numbers_of_hardware_tools(settings_factory):
     tutor.ask("peki 8-bit olursa?", "t")
     history_answer = model.received[-1][2].content
     assert "Araç sonuçları: vram_hesapla" in history_answer and str(total) in history_answer
+
+
+def test_abandoned_stream_releases_its_thread(settings_factory):
+    import gc
+    import time
+
+    tutor = Tutor(settings_factory(), FakeRetriever(), tools=[])
+    events = tutor.stream("LoRA nedir?", "t")
+    assert next(events).kind == "status" and next(events).kind == "sources"  # inside the turn now
+    del events
+    gc.collect()
+    started = time.perf_counter()
+    assert tutor.ask("Kuantizasyon nedir?", "t").answer
+    assert time.perf_counter() - started < 5
+    assert [t.question for t in tutor.history("t")] == ["Kuantizasyon nedir?"]
