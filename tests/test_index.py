@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -125,6 +126,10 @@ def test_chunk_metadata(indexed) -> None:
     for chunk in chunks:
         assert {"source", "title", "section", "page", "slide", "chunk_index", "content_hash"} <= set(chunk.metadata)
         assert chunk.text
+    mojibake = re.compile(r"Ã|Å|Ä[A-Za-zÀ-ɏ]|â€|ğŸ|ř|đ|\ufffd")
+    assert not [c.id for c in chunks if mojibake.search(c.text) or mojibake.search(c.metadata["section"])]
+    stored = "\n".join(c.text for c in chunks)
+    assert "Diğer şirketler" in stored and "Başlangıç" in stored
     titles = {c.metadata["source"]: c.metadata["title"] for c in chunks}
     assert titles["langchain-groq-donanim.md"] == "LangChain + LLM Entegrasyonu"
     assert any(
