@@ -302,3 +302,18 @@ def test_provider_usage_is_kept_beside_the_estimate(make_tutor, stub):
     assert answer.reported_prompt_tokens == [stub.chat_requests()[0].prompt_tokens()]
     # Our estimate and the stub's count use the same ratio; they differ only by message overhead.
     assert abs(answer.prompt_tokens[0] - answer.reported_prompt_tokens[0]) < 50
+
+
+def test_gpt_oss_reasoning_is_neither_streamed_nor_sent_back(make_tutor, stub):
+    from groq_stub import Reply
+
+    stub.enqueue(
+        Reply(tool_calls=[("ders_ara", {"sorgu": "LoRA"})], reasoning="İç düşünce: önce arayayım."),
+        text("LoRA küçük matrisleri eğitir [1].", reasoning="İç düşünce: cevap hazır."),
+    )
+    events = list(make_tutor().stream("LoRA nedir?", "t"))
+    streamed = "".join(e.payload for e in events if e.kind == "token")
+    assert streamed == "LoRA küçük matrisleri eğitir [1]."
+    assistant = [m for m in stub.chat_requests()[1].messages if m["role"] == "assistant"][0]
+    assert "reasoning" not in assistant and "reasoning_content" not in assistant
+    assert "İç düşünce" not in str(stub.chat_requests()[1].body)
