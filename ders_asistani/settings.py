@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     retrieval_k: int = 5
     lexical_weight: float = 0.4
     dense_weight: float = 0.6
-    offtopic_threshold: float = 0.2
+    offtopic_threshold: float = 0.35
     retrieval_fusion: Literal["linear", "rrf", "lexical", "dense"] = "linear"
     lexical_prefix_length: int = 5
     glossary_expansion: bool = True
