@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from groq_stub import GroqStub, text, tool_call
@@ -35,9 +36,12 @@ def test_offline_json_has_exactly_the_documented_schema(cli_env):
     data = json.loads(result.stdout)
     assert list(data) == ["answer", "sources", "tool_calls", "mode", "model", "notices"]
     assert data["mode"] == "offline" and data["model"] is None
+    assert data["notices"] == ["Çevrimdışı mod istendi; cevaplar ders belgelerinden ve araçlardan derlenir."]
     assert data["sources"] and list(data["sources"][0]) == ["n", "source", "section", "text"]
     assert [s["n"] for s in data["sources"]] == list(range(1, len(data["sources"]) + 1))
-    assert "[1]" in data["answer"] and "dil modeli" in data["answer"].lower()
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])}
+    assert cited and cited <= {s["n"] for s in data["sources"]}
+    assert "daha küçük parametreye" in data["answer"]
 
 
 def test_groq_endpoint_from_environment_drives_the_agent(cli_env):

@@ -61,12 +61,18 @@ def register(app: typer.Typer) -> None:
             payload = {"turns": [turn.__dict__ for turn in turns], "hardware": hardware}
             history_path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
 
+        notices = list(answer.notices)
+        if answer.generation_off_reason and answer.generation_off_reason not in notices:
+            # The JSON has no separate field for it: say why generation is off as the first notice.
+            notices.insert(0, answer.generation_off_reason)
         if as_json:
-            print_json(answer.to_dict())
+            payload = answer.to_dict()
+            payload["notices"] = notices
+            print_json(payload)
             return
         mode = {"groq": "Groq", "ollama": "Ollama", "offline": "çevrimdışı"}[answer.mode]
         typer.echo(f"[{mode}{' · ' + answer.model if answer.model else ''}]")
-        for notice in answer.notices:
+        for notice in notices:
             typer.echo(f"Not: {notice}")
         typer.echo("")
         typer.echo(answer.answer)
