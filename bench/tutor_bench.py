@@ -18,6 +18,10 @@ Measured
   follow-up conversations.
 - baseline, same run: a naive prompt (system prompt + tools + full untrimmed
   history + k=10 passages in full) for the same turns, and its build time.
+- offline answers (no LLM): for answerable eval questions, how often the
+  answer quotes the expected evidence sentence; for unanswerable ones, how
+  often it says "Bu konu ders belgelerinde yok". Baseline: the first two
+  sentences of the best passage.
 """
 
 from __future__ import annotations
@@ -57,16 +61,50 @@ def pct(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def load_questions(limit: int) -> list[str]:
+def load_eval(limit: int) -> list[dict]:
     path = ROOT / "tests" / "data" / "retrieval_eval.jsonl"
-    questions = []
+    items = []
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                questions.append(json.loads(line)["question"])
-    if not questions:
-        questions = ["Küçük dil modeli nedir?", "LangChain nedir?", "Groq API anahtarı nasıl alınır?"]
-    return questions[:limit]
+                items.append(json.loads(line))
+    if not items:
+        items = [{"question": q, "answerable": True, "evidence": ""} for q in
+                 ("Küçük dil modeli nedir?", "LangChain nedir?", "Groq API anahtarı nasıl alınır?")]
+    return items[:limit]
+
+
+def _flat(text: str) -> str:
+    from turkish.tokenize import normalize
+
+    return normalize(text)
+
+
+def offline_quality(settings, kb, items: list[dict]) -> None:
+    from chains import offline
+    from chains.prompts import NOT_IN_COURSE
+    from chains.tutor import Tutor
+
+    tutor = Tutor(settings, kb.retriever(), force_offline=True, tools=[])
+    retriever = kb.retriever()
+    hits = base_hits = answerable = said_no = unanswerable = false_no = 0
+    for item in items:
+        answer = tutor.ask(item["question"], f"off-{item.get('id', '')}").answer
+        if item.get("answerable", True) and item.get("evidence"):
+            answerable += 1
+            evidence = _flat(item["evidence"])[:60]
+            hits += evidence in _flat(answer)
+            false_no += answer.startswith(NOT_IN_COURSE)
+            passages = retriever.search(item["question"]).passages
+            first = " ".join(offline.split_sentences(passages[0].text)[:2]) if passages else ""
+            base_hits += evidence in _flat(first)
+        elif not item.get("answerable", True):
+            unanswerable += 1
+            said_no += answer.startswith(NOT_IN_COURSE)
+    print("\n== offline answers (no LLM) ==")
+    print(f"answerable with evidence: {answerable}; evidence quoted: tutor {hits / max(1, answerable):.0%}, "
+          f"baseline first-2-sentences {base_hits / max(1, answerable):.0%}; wrongly 'not in course': {false_no}")
+    print(f"unanswerable: {unanswerable}; said '{NOT_IN_COURSE}': {said_no / max(1, unanswerable):.0%}")
 
 
 def naive_prompt_tokens(tutor, retriever, question: str, history: list[tuple[str, str]]) -> tuple[int, float]:
@@ -124,9 +162,11 @@ def main() -> None:
         retriever = kb.retriever()
         retriever.search("ısınma sorgusu")  # first-query costs (model load) are not per-turn costs
 
-        questions = load_questions(options.questions)
+        items = load_eval(options.questions)
+        questions = [item["question"] for item in items]
         to_llm_ms: list[float] = []
         internal_ms: list[float] = []
+        retrieval_ms: list[float] = []
         single_tokens: list[int] = []
         stub_tokens: list[int] = []
         naive_single: list[int] = []
@@ -144,6 +184,7 @@ def main() -> None:
                 stub_tokens.append(max(r.prompt_tokens() for r in turn_requests))
             if answer and "to_first_model_call_ms" in answer.timings:
                 internal_ms.append(answer.timings["to_first_model_call_ms"])
+                retrieval_ms.append(answer.timings["retrieval_ms"])
             if answer and answer.prompt_tokens:
                 single_tokens.append(max(answer.prompt_tokens))
             tokens, build_ms = naive_prompt_tokens(tutor, retriever, question, [])
@@ -163,6 +204,7 @@ def main() -> None:
                 tokens, _ = naive_prompt_tokens(tutor, retriever, turn, history)
                 naive_convo.append(tokens)
                 history.append((turn, answer.answer))
+        offline_quality(settings, kb, items)
         kb.close()
     shutil.rmtree(workdir, ignore_errors=True)
 
@@ -171,6 +213,7 @@ def main() -> None:
     print("\n== time from question to first byte at the LLM (ms) ==")
     print(f"tutor, measured at the stub:        p50 {pct(to_llm_ms, .5):7.1f}  p95 {pct(to_llm_ms, .95):7.1f}  max {max(to_llm_ms):7.1f}")
     print(f"tutor, first model call (internal): p50 {pct(internal_ms, .5):7.1f}  p95 {pct(internal_ms, .95):7.1f}")
+    print(f"  of which retrieval:               p50 {pct(retrieval_ms, .5):7.1f}  p95 {pct(retrieval_ms, .95):7.1f}")
     print(f"baseline naive build (k=10):        p50 {pct(naive_build_ms, .5):7.1f}  p95 {pct(naive_build_ms, .95):7.1f}  (no agent/HTTP)")
     print("\n== prompt tokens per turn (largest model call of the turn, estimate chars/3.2) ==")
     print(f"single turn, tutor:        p50 {pct(single_tokens, .5):6.0f}  p95 {pct(single_tokens, .95):6.0f}  max {max(single_tokens):6.0f}")
