@@ -426,3 +426,33 @@ def test_cli_ingest_while_app_holds_the_store(tmp_path: Path) -> None:
     done = run_cli(["ingest", "--json"], knowledge, storage)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["updated"] == 0
+
+
+def test_owner_lock_is_counted_per_store(tmp_path: Path) -> None:
+    from filelock import FileLock, Timeout
+
+    from vectorstore.store import OWNER_LOCK_NAME
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    storage = tmp_path / "storage"
+    first = KnowledgeBase(make_settings(knowledge, storage))
+    second = KnowledgeBase(make_settings(knowledge, storage))
+    first.store.count()
+    second.store.count()
+
+    def held_elsewhere() -> bool:
+        # flock locks are per open file: a fresh handle stands in for another process.
+        probe = FileLock(str(storage / OWNER_LOCK_NAME), thread_local=False)
+        try:
+            probe.acquire(timeout=0.1)
+        except Timeout:
+            return True
+        probe.release()
+        return False
+
+    first.close()
+    first.close()  # idempotent
+    assert held_elsewhere()  # the second store still holds the folder
+    second.close()
+    assert not held_elsewhere()

@@ -84,10 +84,8 @@ class KnowledgeBase:
     def close(self) -> None:
         """Release the embedded store so another process may open it."""
         with self._lock:
-            if self._store is not None and not self.settings.chroma_host:
-                from vectorstore.store import release_owner_lock
-
-                release_owner_lock(self.settings.storage_dir)
+            if self._store is not None:
+                self._store.close()
             self._store = None
             self._indexer = None
             self._retriever = None

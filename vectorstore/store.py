@@ -78,14 +78,18 @@ def collection_name_for(model_id: str) -> str:
 
 
 # --- process-wide owner locks for embedded stores --------------------------------
-_owner_locks: dict[Path, FileLock] = {}
+# One file lock per storage folder per process, counted: every ChunkStore that
+# opens the embedded store holds one reference and gives it back on close().
+_owner_locks: dict[Path, tuple[FileLock, int]] = {}
 _owner_guard = threading.Lock()
 
 
 def _acquire_owner_lock(storage_dir: Path, timeout: float) -> None:
     path = (storage_dir / OWNER_LOCK_NAME).resolve()
     with _owner_guard:
-        if path in _owner_locks:
+        held = _owner_locks.get(path)
+        if held is not None:
+            _owner_locks[path] = (held[0], held[1] + 1)
             return
         lock = FileLock(str(path), thread_local=False)
         try:
@@ -98,15 +102,20 @@ def _acquire_owner_lock(storage_dir: Path, timeout: float) -> None:
                 "süreç bitince tekrar deneyin. Birden çok süreç için CHROMA_HOST ile "
                 "bir Chroma sunucusu kullanılabilir."
             ) from exc
-        _owner_locks[path] = lock
+        _owner_locks[path] = (lock, 1)
 
 
-def release_owner_lock(storage_dir: Path) -> None:
-    """Let another process open the embedded store (after closing our client)."""
+def _release_owner_lock(storage_dir: Path) -> None:
     path = (storage_dir / OWNER_LOCK_NAME).resolve()
     with _owner_guard:
-        lock = _owner_locks.pop(path, None)
-    if lock is not None:
+        held = _owner_locks.get(path)
+        if held is None:
+            return
+        lock, count = held
+        if count > 1:
+            _owner_locks[path] = (lock, count - 1)
+            return
+        del _owner_locks[path]
         lock.release(force=True)
 
 
@@ -119,8 +128,11 @@ def _chroma_settings() -> Any:
 class ChunkStore:
     """The course chunks of one embedding model, in one Chroma collection."""
 
-    def __init__(self, client: Any, embeddings: "Embeddings", storage_dir: Path, model_id: str) -> None:
+    def __init__(
+        self, client: Any, embeddings: "Embeddings", storage_dir: Path, model_id: str, owns_lock: bool = False
+    ) -> None:
         self.client = client
+        self._owns_lock = owns_lock
         self.embeddings = embeddings
         self.storage_dir = storage_dir
         self.model_id = model_id
@@ -153,6 +165,13 @@ class ChunkStore:
             if self._collection is None:
                 _ = self.vectorstore
             return self._collection
+
+    def close(self) -> None:
+        """Give back this store's hold on the embedded folder (idempotent)."""
+        with self._lock:
+            if self._owns_lock:
+                self._owns_lock = False
+                _release_owner_lock(self.storage_dir)
 
     def drop(self) -> None:
         """Delete the collection (for --rebuild); it is recreated on next use."""
@@ -255,6 +274,10 @@ def open_chunk_store(settings: "Settings", embeddings: "Embeddings") -> ChunkSto
             ) from exc
     else:
         _acquire_owner_lock(settings.storage_dir, OWNER_LOCK_TIMEOUT_S)
-        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=_chroma_settings())
-    return ChunkStore(client, embeddings, settings.storage_dir, model_id)
+        try:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=_chroma_settings())
+        except BaseException:
+            _release_owner_lock(settings.storage_dir)
+            raise
+    return ChunkStore(client, embeddings, settings.storage_dir, model_id, owns_lock=not settings.chroma_host)
