@@ -456,3 +456,26 @@ def test_owner_lock_is_counted_per_store(tmp_path: Path) -> None:
     assert held_elsewhere()  # the second store still holds the folder
     second.close()
     assert not held_elsewhere()
+
+
+def test_unexpected_loader_crash_is_reported_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vectorstore.indexer as indexer_module
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "iyi.md").write_text("# İyi\n\nBu dosya sorunsuz indekslenir. " * 10, encoding="utf-8")
+    (knowledge / "tuhaf.md").write_text("# Tuhaf\n\nBu dosya yükleyiciyi çökertir. " * 10, encoding="utf-8")
+    real = indexer_module.load_document
+
+    def flaky(path, root, max_file_mb):
+        if path.name == "tuhaf.md":
+            raise RuntimeError("beklenmeyen durum")
+        return real(path, root, max_file_mb)
+
+    monkeypatch.setattr(indexer_module, "load_document", flaky)
+    kb = KnowledgeBase(make_settings(knowledge, tmp_path / "storage"))
+    report = kb.ingest()
+    assert [e.file for e in report.errors] == ["tuhaf.md"]
+    assert "işlenemedi" in report.errors[0].error
+    assert report.added == 1 and {d.source for d in kb.documents()} == {"iyi.md"}
+    kb.close()

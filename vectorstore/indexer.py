@@ -398,8 +398,9 @@ class Indexer:
                 docs = document_chunks(loaded, self.settings.chunk_size, self.settings.chunk_overlap)
                 if not docs:
                     raise LoadError("Dosyada indekslenecek metin bulunamadı.")
-            except LoadError as exc:
-                report.errors.append(FileError(source, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - one odd file must never stop the others
+                reason = str(exc) if isinstance(exc, LoadError) else f"Dosya işlenemedi: {type(exc).__name__}: {exc}"
+                report.errors.append(FileError(source, reason))
                 if previous is not None or source in self._record_sources():
                     self._remove_source(source)
                     changed = True
