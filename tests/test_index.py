@@ -479,3 +479,18 @@ def test_unexpected_loader_crash_is_reported_not_fatal(tmp_path: Path, monkeypat
     assert "işlenemedi" in report.errors[0].error
     assert report.added == 1 and {d.source for d in kb.documents()} == {"iyi.md"}
     kb.close()
+
+
+def test_missing_knowledge_folder_changes_nothing(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "ders.md").write_text("# Ders\n\nKüçük dil modelleri yerelde çalışır. " * 10, encoding="utf-8")
+    storage = tmp_path / "storage"
+    kb = KnowledgeBase(make_settings(knowledge, storage))
+    count = kb.ingest().chunks
+    moved = tmp_path / "baska-yer"
+    knowledge.rename(moved)
+    report = kb.ingest()
+    assert report.deleted == 0 and report.chunks == count == kb.store.count()
+    assert "bulunamadı" in report.errors[0].error
+    kb.close()

@@ -344,8 +344,13 @@ class Indexer:
         if rebuild:
             self._rebuild()
         if not root.is_dir():
-            report.errors.append(FileError(str(root), "Bilgi klasörü bulunamadı (KNOWLEDGE_DIR)."))
-        files, others = scan_folder(root) if root.is_dir() else ([], [])
+            # A mistyped KNOWLEDGE_DIR must not empty the index: change nothing.
+            report.errors.append(FileError(str(root), "Bilgi klasörü bulunamadı (KNOWLEDGE_DIR); dizin değiştirilmedi."))
+            report.files = len(self.documents.rows())
+            report.chunks = self.store.count()
+            report.seconds = round(time.perf_counter() - started, 3)
+            return report
+        files, others = scan_folder(root)
         for path in others:
             report.errors.append(
                 FileError(path.relative_to(root).as_posix(), f"Desteklenmeyen dosya türü ({path.suffix or 'uzantısız'}); atlandı.")
