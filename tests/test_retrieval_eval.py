@@ -128,3 +128,36 @@ def test_eval_set_lines_are_plain_json():
     for line in EVAL_SET.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         assert set(row) >= {"id", "question", "kind", "evidence", "source", "answerable", "split"}
+
+
+@pytest.mark.slow
+def test_eval_cli_json_report(tmp_path, monkeypatch):
+    """`ders-asistani eval retrieval --json` on a small question file, without the baseline."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from ders_asistani.cli import app
+
+    shutil.copytree(COURSE_DIR, tmp_path / "knowledge")
+    rows = [line for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    picked = [r for r in rows if json.loads(r)["id"] in {"q001", "q036", "q089", "u001"}]
+    questions = tmp_path / "sorular.jsonl"
+    questions.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    env = {"KNOWLEDGE_DIR": str(tmp_path / "knowledge"), "STORAGE_DIR": str(tmp_path / "storage"), "CHROMA_HOST": ""}
+    result = CliRunner().invoke(
+        app, ["eval", "retrieval", "--json", "--no-baseline", "--questions", str(questions)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["questions"] == 4 and report["baseline"] is None
+    ours = report["ours"]
+    assert ours["overall"]["n"] == 3
+    assert set(ours["overall"]) >= {"hit@1", "hit@3", "hit@5", "mrr@5", "mrr@5_ci95"}
+    assert ours["latency"]["p50_ms"] > 0
+    assert ours["abstention"]["unanswerable"] == 1
+    assert set(ours["kinds"]) <= {"paraphrase", "typo", "synonym", "number", "ascii", "direct"}
+
+    bad = CliRunner().invoke(app, ["eval", "retrieval", "--questions", str(tmp_path / "yok.jsonl")], env=env)
+    assert bad.exit_code == 2 and "bulunamadı" in bad.stderr

@@ -160,6 +160,7 @@ def eval_retrieval(
         values = {name: getattr(settings, name) for name in type(settings).model_fields}
         values.update(storage_dir=Path(tmp), chroma_host=None)
         private = type(settings)(_env_file=None, **values)
+        _share_vector_cache(settings.storage_dir, Path(tmp))
         kb = KnowledgeBase(private)
         try:
             report = kb.ingest()
@@ -170,6 +171,7 @@ def eval_retrieval(
             ours["chunks"] = report.chunks
         finally:
             kb.close()
+        _share_vector_cache(Path(tmp), settings.storage_dir, only_if_missing=True)
         base: dict[str, Any] | None = None
         if baseline:
             naive = NaiveBaseline(settings.knowledge_dir)
@@ -193,6 +195,22 @@ def eval_retrieval(
         print_json(result.to_dict())
         return
     _print_eval_table(result)
+
+
+def _share_vector_cache(source_dir: Path, target_dir: Path, only_if_missing: bool = False) -> None:
+    """Copy the e5 passage-vector cache so a private eval index starts fast."""
+    import shutil
+
+    from vectorstore.retriever import SecondDense
+
+    name = f"dense-{SecondDense.MODEL_ID}.npz"
+    source, target = source_dir / name, target_dir / name
+    if not source.is_file() or not target_dir.is_dir() or (only_if_missing and target.exists()):
+        return
+    try:
+        shutil.copy2(source, target)
+    except OSError:
+        pass  # only a cache
 
 
 def _fmt(q: dict[str, Any], name: str) -> str:
