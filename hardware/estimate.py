@@ -197,6 +197,7 @@ class EstimateResult:
     kv_bytes_per_token: float = 0.0
     weights_bits_per_param: float = 0.0
     trainable_params: float = 0.0
+    kv_cache_without_gqa_gb: float = 0.0  # what a calculator ignoring GQA would say (teaching aid)
     course_rule_gb: float = 0.0
     course_rule_explanation: str = ""
     gpus_that_fit: list[str] = field(default_factory=list)
@@ -219,7 +220,8 @@ class EstimateResult:
             "model_id": self.model_id, "quant_label": self.quant_label, "model_max_context": self.model_max_context,
             "estimated_shape": self.estimated_shape, "gpu": self.gpu, "gpus": self.gpus, "budget_gb": self.budget_gb,
             "kv_bytes_per_token": self.kv_bytes_per_token, "weights_bits_per_param": self.weights_bits_per_param,
-            "trainable_params": self.trainable_params, "course_rule_gb": self.course_rule_gb,
+            "trainable_params": self.trainable_params, "kv_cache_without_gqa_gb": self.kv_cache_without_gqa_gb,
+            "course_rule_gb": self.course_rule_gb,
             "course_rule_explanation": self.course_rule_explanation, "gpus_that_fit": list(self.gpus_that_fit),
             "breakdown": [dict(b) for b in self.breakdown],
         }
@@ -392,6 +394,8 @@ def estimate(req: EstimateRequest | dict[str, Any]) -> EstimateResult:
         kv_bytes_per_token=kv_bytes_per_token(model, r.kv_bytes),
         weights_bits_per_param=round(parts.weights * 8 / model.params_total, 3),
         trainable_params=parts.trainable, course_rule_gb=_r(course_gib),
+        kv_cache_without_gqa_gb=_r(kv_cache_bytes(model, r.context, req.batch, r.kv_bytes, heads=model.heads) / GIB)
+        if r.mode == "inference" else 0.0,
     )
     result.course_rule_explanation = explain.course_rule_explanation(
         model, quant, course_gib, total_gb, weights_gb, kv_gb, act_gb, overhead_gb, train_gb, r.context, req.batch, r.mode,

@@ -70,6 +70,8 @@ def test_kv_cache_is_exact_to_the_formula() -> None:
 def test_gqa_makes_kv_four_times_smaller_than_mha() -> None:
     model = resolve_model("llama 3.1 8b")
     assert kv_cache_bytes(model, 8192, 1, 2.0, heads=model.heads) == 4 * kv_cache_bytes(model, 8192, 1, 2.0)
+    full = estimate({"model": "llama 3.1 8b", "context": 8192}).to_full_dict()
+    assert full["kv_cache_without_gqa_gb"] == pytest.approx(4 * full["kv_cache_gb"], rel=0.001)
 
 
 def test_sliding_window_layers_cap_the_kv_cache() -> None:
