@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hardware.catalog import ModelSpec, QuantSpec, all_models, quant_tables
+from hardware.catalog import ModelSpec, QuantSpec, quant_tables
 
 GIB = 1024**3
 
@@ -211,6 +211,3 @@ def inference_activation_bytes(model: ModelSpec, quant: QuantSpec, context: int,
         logits = 2 * 4.0 * model.vocab * batch  # last-token logits (float) and their softmax
     return batch * chunk * per_token + logits + dequant_buffer_bytes(model, quant)
 
-
-def reference_models() -> dict[str, ModelSpec]:
-    return {m.id: m for m in all_models()}

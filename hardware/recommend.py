@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from hardware.catalog import GpuSpec, ModelSpec, _model_key, all_models, normalize, resolve_gpu, resolve_quant
+from hardware.catalog import GpuSpec, ModelSpec, all_models, normalize, resolve_gpu, resolve_quant
 from hardware.errors import HardwareInputError, UnknownNameError
 from hardware.estimate import EstimateRequest, EstimateResult, estimate
 from hardware.explain import tr_number
@@ -200,5 +200,3 @@ def course_recommendations(task: str) -> list[dict[str, str]]:
     return [{"model": b["model"], "reason_tr": b["reason_tr"], "source": b["source"]}
             for b in spec.boosts if b.get("course")]
 
-
-_ = _model_key  # re-exported helper for callers that normalise names like the catalog
