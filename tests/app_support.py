@@ -96,13 +96,32 @@ def offline_env(knowledge: Path, storage: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def prepare_course(root: Path) -> tuple[Path, Path]:
-    """A copy of the course, indexed by a separate process that then exits (frees the store)."""
+_WARM_UP = """
+from ders_asistani.settings import load_settings
+from vectorstore.knowledge_base import KnowledgeBase
+kb = KnowledgeBase(load_settings())
+warm = getattr(kb.retriever(), "warm_up", None)
+if warm:
+    warm()
+kb.close()
+"""
+
+
+def prepare_course(root: Path, warm: bool = True) -> tuple[Path, Path]:
+    """A copy of the course, indexed by a separate process that then exits (frees the store).
+
+    `warm` also runs the retriever's warm-up there, so caches it keeps on disk
+    (per-passage vectors) exist before the app starts, as after a first run.
+    """
     knowledge, storage = root / "knowledge", root / "storage"
     if not knowledge.exists():
         _shutil.copytree(REPO / "knowledge", knowledge)
+    env = offline_env(knowledge, storage)
     subprocess.run([sys.executable, "-m", "ders_asistani.cli", "ingest"], cwd=root,
-                   env=offline_env(knowledge, storage), check=True, capture_output=True, timeout=600)
+                   env=env, check=True, capture_output=True, timeout=600)
+    if warm:
+        subprocess.run([sys.executable, "-c", _WARM_UP], cwd=root, env=env, check=True,
+                       capture_output=True, timeout=600)
     return knowledge, storage
 
 

@@ -106,6 +106,11 @@ def start_warmup(value: Settings) -> None:
     def run() -> None:
         try:
             tutor(value)
+            # Embedding models, the lexical index and any per-passage vectors are
+            # built on the first search; do it now rather than in a student's turn.
+            warm = getattr(knowledge_base(value).retriever(), "warm_up", None)
+            if callable(warm):
+                warm()
         except Exception:  # the chat shows the real error when it asks
             log.exception("warm-up failed")
 
