@@ -136,3 +136,20 @@ def test_absurd_names_are_rejected_quickly() -> None:
             resolver("x" * 10_000)
         with pytest.raises(HardwareInputError):
             resolver("   ")
+
+
+def test_bundled_catalog_matches_the_generator() -> None:
+    # CI has ../shared beside the clone; elsewhere the check is skipped, the bundled JSON is the truth.
+    import json
+    from pathlib import Path
+
+    from hardware import build_catalog
+
+    facts_path = Path(__file__).resolve().parents[2] / "shared" / "reference" / "llm-hardware-facts.json"
+    if not facts_path.is_file():
+        pytest.skip("llm-hardware-facts.json not beside the clone")
+    facts = json.loads(facts_path.read_text(encoding="utf-8"))
+    bundled = json.loads((build_catalog.DATA_DIR / "models.json").read_text(encoding="utf-8"))["models"]
+    assert build_catalog.build_models(facts) == bundled
+    bundled_gpus = json.loads((build_catalog.DATA_DIR / "gpus.json").read_text(encoding="utf-8"))["gpus"]
+    assert build_catalog.build_gpus(facts) == bundled_gpus
