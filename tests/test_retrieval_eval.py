@@ -80,7 +80,7 @@ def test_run_and_summarize_with_a_fake_system():
     assert summary["overall"]["n"] == 2
     assert summary["splits"]["tune"]["hit@1"] == 1.0
     assert summary["splits"]["holdout"]["mrr@5"] == pytest.approx(1 / 3, abs=1e-3)
-    assert summary["abstention"]["coverage_auc"] == 1.0
+    assert summary["abstention"]["signal_auc"] == 1.0
     assert summary["abstention"]["obvious_flagged"] == 1
     assert summary["latency"]["p50_ms"] >= 0
     assert summary["misses"] == []

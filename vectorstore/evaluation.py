@@ -199,7 +199,7 @@ def summarize(results: Sequence[QueryResult]) -> dict[str, Any]:
     unanswerable = [r for r in results if not r.answerable]
     if any(r.coverage is not None for r in results):
         summary["abstention"] = {
-            "coverage_auc": auc(
+            "signal_auc": auc(
                 [r.coverage for r in answerable if r.coverage is not None],
                 [r.coverage for r in unanswerable if r.coverage is not None],
             ),
@@ -258,9 +258,9 @@ def hybrid_search_fn(retriever: Any) -> SearchFn:
 
     def search(query: str, k: int) -> SearchOutcome:
         response = retriever.search(query, k=k)
-        return SearchOutcome(
-            texts=[p.text for p in response.passages], coverage=response.coverage, off_topic=response.off_topic
-        )
+        # The signal off_topic is decided on (coverage when there is no other).
+        signal = getattr(response, "relevance", response.coverage)
+        return SearchOutcome(texts=[p.text for p in response.passages], coverage=signal, off_topic=response.off_topic)
 
     return search
 

@@ -49,6 +49,9 @@ class SearchResponse:
     coverage: float = 1.0
     off_topic: bool = False
     expanded_query: str = ""
+    # 0..1: the signal `off_topic` is decided on (lexical coverage mixed with
+    # semantic similarity when the retriever has it); equals coverage otherwise.
+    relevance: float = 1.0
 
 
 class Retriever(Protocol):

@@ -184,6 +184,9 @@ def eval_retrieval(
         "fusion": settings.retrieval_fusion,
         "lexical_weight": settings.lexical_weight,
         "dense_weight": settings.dense_weight,
+        "second_dense_model": settings.second_dense_model,
+        "second_dense_share": settings.second_dense_share,
+        "offtopic_threshold": settings.offtopic_threshold,
         "prefix_length": settings.lexical_prefix_length,
         "glossary": settings.glossary_expansion,
         "k": k,
@@ -223,7 +226,11 @@ def _fmt(q: dict[str, Any], name: str) -> str:
 def _print_eval_table(result: Any) -> None:
     ours, base = result.ours, result.baseline
     typer.echo(f"Soru sayısı: {result.questions} (yanıtlanabilir: {ours['overall']['n']})")
-    typer.echo(f"Yöntem: {result.config['embedding_model']} + Türkçe BM25, birleştirme: {result.config['fusion']}")
+    second = result.config.get("second_dense_model") or "yok"
+    typer.echo(
+        f"Yöntem: Türkçe BM25 + {result.config['embedding_model']} (Chroma) + {second}, "
+        f"birleştirme: {result.config['fusion']} ({result.config['lexical_weight']}/{result.config['dense_weight']})"
+    )
     rows: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [("Tümü", ours["overall"], base and base["overall"])]
     for split, q in ours["splits"].items():
         rows.append((f"Bölüm: {split}", q, base and base["splits"].get(split)))
@@ -242,7 +249,7 @@ def _print_eval_table(result: Any) -> None:
     abst = ours.get("abstention")
     if abst:
         typer.echo(
-            f"\nDers dışı sinyali: AUC {abst['coverage_auc']}, işaretlenen yanıtsız {abst['unanswerable_flagged']}/{abst['unanswerable']}"
+            f"\nDers dışı sinyali: AUC {abst['signal_auc']}, işaretlenen yanıtsız {abst['unanswerable_flagged']}/{abst['unanswerable']}"
             f" (bariz ders dışı {abst['obvious_flagged']}/{abst['obvious']}), yanlışlıkla işaretlenen yanıtlanabilir {abst['answerable_flagged']}/{abst['answerable']}"
         )
     typer.echo(f"\nGecikme (ısınma sonrası): bizim p50 {ours['latency']['p50_ms']} ms, p95 {ours['latency']['p95_ms']} ms")
