@@ -25,6 +25,7 @@ from vectorstore.types import Passage
 MAX_SENTENCES = 4
 MAX_PASSAGES = 3
 SENTENCE_MAX_CHARS = 320
+MIN_SHARED_TERMS = 2
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÇĞİÖŞÜ0-9\"“(])|\n{1,}")
 _MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\{[^}]*\}|^[#>*\-\s|]+|\*\*|__|`")
@@ -62,9 +63,19 @@ def _clean_sentence(sentence: str) -> str:
     return " ".join(lines).strip()
 
 
+def _table_row(line: str) -> str | None:
+    """A markdown or tab table row as readable text ("PubMedBERT-small — 100M — Tıbbi literatür işleme")."""
+    separator = "|" if line.count("|") >= 2 else "\t" if line.count("\t") >= 2 else None
+    if separator is None:
+        return None
+    cells = [cell.strip() for cell in line.strip().strip("|").split(separator)]
+    cells = [cell for cell in cells if cell and not set(cell) <= set("-: ")]
+    return " — ".join(cells) if len(cells) >= 2 else ""
+
+
 def _is_prose(sentence: str) -> bool:
-    """Headings, table rows, list labels and code carry no answer on their own."""
-    if sentence.count("|") >= 2 or sentence.count("\t") >= 2 or _CODE_LIKE.search(sentence):
+    """Headings, list labels and code carry no answer on their own."""
+    if _CODE_LIKE.search(sentence):
         return False
     if len(sentence) < 25 or not re.search(r"[a-zçğıöşü]{3}", sentence):
         return False
@@ -75,30 +86,42 @@ def _is_prose(sentence: str) -> bool:
 def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     for piece in _SENTENCE_SPLIT.split(text):
-        cleaned = _clean_sentence(piece)
-        if _is_prose(cleaned) and cleaned not in sentences:
+        row = _table_row(piece)
+        if row is not None:
+            cleaned = _clean_sentence(row) if row else ""
+            keep = len(cleaned.split()) >= 3 and re.search(r"[a-zçğıöşü]{3}", cleaned) is not None
+        else:
+            cleaned = _clean_sentence(piece)
+            keep = _is_prose(cleaned)
+        if keep and cleaned not in sentences:
             sentences.append(cleaned)
     return sentences
 
 
 def select_sentences(
-    question: str, numbered: Sequence[tuple[int, Passage]], limit: int = MAX_SENTENCES, min_overlap: int = 1
+    question: str,
+    numbered: Sequence[tuple[int, Passage]],
+    limit: int = MAX_SENTENCES,
+    min_overlap: float = 1,
+    expansion: str = "",
 ) -> list[tuple[int, str]]:
-    """(citation number, sentence) pairs that best answer the question."""
+    """(citation number, sentence) pairs that best answer the question.
+
+    A sentence scores one point per question term it contains and half a point
+    per term the retriever's glossary expansion added (synonyms, English terms).
+    """
     query = _terms(question)
+    extra = _terms(expansion) - query if expansion else set()
     scored: list[tuple[float, int, int, int, str]] = []
     for rank, (number, passage) in enumerate(numbered[:MAX_PASSAGES]):
         for position, sentence in enumerate(split_sentences(passage.text)):
-            overlap = len(query & _terms(sentence))
+            terms = _terms(sentence)
+            overlap = len(query & terms) + 0.5 * len(extra & terms)
             if overlap < min_overlap:
                 continue
             # Prefer higher-ranked passages and earlier sentences on ties.
             score = overlap - 0.15 * rank - 0.01 * position
             scored.append((score, rank, position, number, sentence))
-    if not scored and numbered and min_overlap <= 1:
-        # No term in common: quote the start of the best passage rather than nothing.
-        number, passage = numbered[0]
-        return [(number, s) for s in split_sentences(passage.text)[:2]]
     unique: dict[str, tuple[float, int, int, int, str]] = {}
     for item in sorted(scored, reverse=True):
         unique.setdefault(item[4], item)  # the same sentence in two passages is quoted once
@@ -112,18 +135,45 @@ def select_sentences(
     return picked
 
 
+NOT_COVERED = (
+    f"{NOT_IN_COURSE}. Sorunuzla ilgili bir bölüm ders belgelerinde bulunamadı; soruyu farklı kelimelerle "
+    "sormayı ya da eğitmeninize danışmayı deneyebilirsiniz."
+)
+
+
+def required_overlap(question: str) -> int:
+    """Question terms a quoted sentence must share: two (or all, for shorter questions).
+
+    A two-term question ("Fotosentez nasıl gerçekleşir?") needs both terms, so a
+    sentence that only shares a common verb is not taken as an answer.
+    """
+    count = len(_terms(question))
+    return max(1, min(count, MIN_SHARED_TERMS))
+
+
 def course_answer(
-    question: str, numbered: Sequence[tuple[int, Passage]], off_topic: bool, min_overlap: int = 1
+    question: str,
+    numbered: Sequence[tuple[int, Passage]],
+    off_topic: bool,
+    min_overlap: int | None = None,
+    expansion: str = "",
 ) -> OfflineAnswer:
-    """Quoted course sentences; with `min_overlap` > 1 an empty answer when nothing is clearly relevant."""
-    if min_overlap > 1 and (off_topic or not numbered):
-        return OfflineAnswer(text="", answered_from_course=False)
+    """Quoted course sentences, or "not in the course".
+
+    With an explicit `min_overlap` (quotes next to a hardware answer) the
+    answer is empty instead when nothing is clearly relevant.
+    """
+    quiet = min_overlap is not None
     if off_topic or not numbered:
-        text = f"{NOT_IN_COURSE}. Sorunuzla ilgili bir bölüm ders belgelerinde bulunamadı; soruyu farklı kelimelerle sormayı ya da eğitmeninize danışmayı deneyebilirsiniz."
-        return OfflineAnswer(text=text, answered_from_course=False)
-    picked = select_sentences(question, numbered, min_overlap=min_overlap)
+        return OfflineAnswer(text="" if quiet else NOT_COVERED, answered_from_course=False)
+    needed = max(min_overlap or 1, required_overlap(question))
+    picked = select_sentences(question, numbered, min_overlap=needed, expansion=expansion)
     if not picked:
-        return OfflineAnswer(text="", answered_from_course=False)
+        if quiet:
+            return OfflineAnswer(text="", answered_from_course=False)
+        number, passage = numbered[0]
+        text = f"{NOT_COVERED}\nEn yakın ders bölümü: {passage.location()} [{number}]"
+        return OfflineAnswer(text=text, cited=[number], answered_from_course=False)
     lines = ["Ders belgelerinde bu soruyla ilgili şu bilgiler var:"]
     for number, sentence in picked:
         lines.append(f"- {sentence} [{number}]")

@@ -343,7 +343,7 @@ class Tutor:
 
         if answer_text is None:
             numbered = list(enumerate(context.sources, start=1))
-            answer_text, from_course, offline_calls = self._offline(question, hardware, numbered, response.off_topic)
+            answer_text, from_course, offline_calls = self._offline(question, hardware, numbered, response)
             for call in offline_calls:
                 yield TutorEvent("tool_start", {"id": call["id"], "name": call["name"], "args": call["args"]})
                 yield TutorEvent("tool_end", {**call, "error": False})
@@ -515,8 +515,10 @@ class Tutor:
             return SearchResponse(query=query, passages=[], coverage=0.0, off_topic=True)
 
     def _offline(
-        self, question: str, hardware: HardwareQuery, numbered: list[tuple[int, Passage]], off_topic: bool
+        self, question: str, hardware: HardwareQuery, numbered: list[tuple[int, Passage]], response: SearchResponse
     ) -> tuple[str, bool, list[dict[str, Any]]]:
+        off_topic = response.off_topic
+        expansion = response.expanded_query if response.expanded_query != response.query else ""
         parts: list[str] = []
         calls: list[dict[str, Any]] = []
         if hardware.is_hardware:
@@ -528,11 +530,11 @@ class Tutor:
                 calls = hw.tool_calls
         if parts:
             # Next to computed numbers, quote the course only where it clearly matches.
-            course = offline.course_answer(question, numbered, off_topic, min_overlap=2)
+            course = offline.course_answer(question, numbered, off_topic, min_overlap=2, expansion=expansion)
             if course.text:
                 parts.append(course.text)
         else:
-            course = offline.course_answer(question, numbered, off_topic)
+            course = offline.course_answer(question, numbered, off_topic, expansion=expansion)
             parts.append(course.text)
         return "\n\n".join(parts), course.answered_from_course, calls
 

@@ -59,7 +59,8 @@ _CONTEXT_TOKENS_RE = re.compile(r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<k>k|bin)?\s*tok
 
 _RECOMMEND_WORDS = ("hangi model", "hangi modeli", "model öner", "öneri", "önerir", "seçmeli", "seçeyim", "tavsiye")
 _FIT_WORDS = ("sığar", "sığ", "çalışır mı", "çalıştırabilir", "çalıştırır", "yeter mi", "yeterli mi", "kaldırır", "olur mu", "çalışır")
-_ESTIMATE_WORDS = ("ne kadar", "kaç gb", "kaç gigabayt", "vram gerek", "bellek gerek", "hesapla", "ihtiyaç", "gerekir")
+_ESTIMATE_WORDS = ("kaç gb", "kaç gigabayt", "vram gerek", "bellek gerek", "hesapla")
+_MEMORY_WORDS = re.compile(r"vram|bellek|belleğ|hafıza|\bram\b|\bgb\b|\d\s*gb|yer kapla|sığ")
 _FOLLOWUP_STARTS = ("peki", "ya ", "o zaman", "bir de", "ayrıca", "şimdi")
 _TASK_WORDS = {
     "kod": "kod", "code": "kod", "programlama": "kod",
@@ -261,7 +262,10 @@ def parse_hardware_question(text: str) -> HardwareQuery:
 
     gpu = None
     gpu_match = _GPU_RE.search(text)
-    gpus = _catalog_find("gpus", text)
+    # The catalog's free-text search also finds short ids inside other words
+    # ("t4" in "GPT-4"), so it is trusted only next to a GPU word or our own match.
+    gpu_context = gpu_match is not None or re.search(r"gpu|ekran kart|kartım|kartı|vram|rtx|gtx|radeon|apple|macbook|nvidia", lowered)
+    gpus = _catalog_find("gpus", gpu_match.group("gpu") if gpu_match else text) if gpu_context else []
     if gpus:
         gpu = gpus[0].name
     elif gpu_match:
@@ -288,7 +292,9 @@ def parse_hardware_question(text: str) -> HardwareQuery:
         intent = "recommend"
     elif any(w in lowered for w in _FIT_WORDS):
         intent = "fit"
-    elif any(w in lowered for w in _ESTIMATE_WORDS) or re.search(r"\bvram\b|bellek", lowered):
+    elif any(w in lowered for w in _ESTIMATE_WORDS) or (
+        re.search(r"ne kadar|ihtiya|gerek|ister", lowered) and _MEMORY_WORDS.search(lowered)
+    ) or re.search(r"\bvram\b", lowered):
         intent = "estimate"
     if intent is None and (model or params) and (vram or gpu):
         intent = "fit"

@@ -90,3 +90,24 @@ def test_invalid_questions_get_a_turkish_message(settings_factory, question):
     answer = Tutor(settings_factory(), FakeRetriever(), tools=[]).ask(question, "t")
     assert answer.answer in ("Lütfen bir soru yazın.",) or "en fazla 2000" in answer.answer
     assert answer.notices == [answer.answer]
+
+
+def test_table_rows_are_quoted_as_readable_text():
+    passage = Passage(text="| Model | Boyut | Alan |\n|---|---|---|\n| PubMedBERT-small | 100M | Tıbbi literatür işleme |",
+                      source="t.md", section="Tablo")
+    assert "PubMedBERT-small — 100M — Tıbbi literatür işleme" in offline.split_sentences(passage.text)
+
+
+def test_a_shared_common_word_is_not_an_answer():
+    passage = Passage(text="Proje kapsamında 100.000 adet GPU'nun kurulumu gerçekleştirildi.", source="g.md", section="GPU")
+    answer = offline.course_answer("Fotosentez nasıl gerçekleşir?", [(1, passage)], off_topic=False)
+    assert answer.text.startswith("Bu konu ders belgelerinde yok") and not answer.answered_from_course
+    assert "En yakın ders bölümü: g.md — GPU [1]" in answer.text
+
+
+def test_glossary_expansion_terms_help_pick_the_sentence():
+    passage = Passage(text="Nicemleme, ağırlıkları daha az bitle saklar ve belleği azaltır. Bu bölüm tarihçeyi anlatır ve modeli tanıtır.",
+                      source="q.md", section="Nicemleme")
+    picked = offline.select_sentences("quantization model bellek", [(1, passage)], min_overlap=1.5,
+                                      expansion="quantization nicemleme model bellek")
+    assert picked == [(1, "Nicemleme, ağırlıkları daha az bitle saklar ve belleği azaltır.")]
