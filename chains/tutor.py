@@ -317,7 +317,7 @@ class Tutor:
             try:
                 answer_text = yield from self._generate(question, hardware, response, memory, context, tool_calls, notices)
             except ProviderFailure as failure:
-                log.warning("model call failed: %s", failure)
+                log.info("model call failed: %s", failure)
                 mode = "offline"
                 generation_off = failure.notice(self.provider.mode, self.model)
                 yield from self._flush_notices(context, notices)

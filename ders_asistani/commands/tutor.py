@@ -40,8 +40,14 @@ def register(app: typer.Typer) -> None:
         if len(question) > settings.max_question_chars:
             fail(f"Soru çok uzun ({len(question)} karakter); en fazla {settings.max_question_chars} karakter olabilir.")
 
+        import logging
+
         from chains.assistant import build_tutor
         from chains.context import Turn
+
+        # Failures reach the student as Turkish notices; keep English log lines
+        # (and any traceback) off the terminal unless logging is configured.
+        logging.getLogger("chains").addHandler(logging.NullHandler())
 
         tutor = build_tutor(settings, force_offline=offline_mode)
         thread_id = thread or "cli"
