@@ -71,6 +71,7 @@ def test_unreachable_groq_still_answers_with_exit_code_zero(cli_env):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["mode"] == "offline" and data["notices"] and KEY not in result.output
+    assert "Traceback" not in result.output and "model call failed" not in result.output
 
 
 def test_thread_keeps_follow_ups_between_invocations(cli_env):
