@@ -59,6 +59,9 @@ def _open_retriever(settings: Any) -> Any:
             for error in report.errors:
                 typer.echo(f"Uyarı: {error.file}: {error.error}", err=True)
         retriever = kb.retriever()
+        second = getattr(retriever, "second", None)
+        if second is not None and second.cache_path is not None and not second.cache_path.exists():
+            typer.echo("Anlam modeli (e5) vektörleri hazırlanıyor; yalnız ilk açılışta sürer...", err=True)
         warm_up = getattr(retriever, "warm_up", None)
         if warm_up is not None:
             warm_up()
