@@ -6,7 +6,7 @@ Nothing heavy is imported here, so the first page is interactive quickly.
 
 import streamlit as st
 
-st.set_page_config(page_title="Ders Asistanı", page_icon="🎓", layout="centered")
+st.set_page_config(page_title="Ders Asistanı", page_icon="🎓")  # layout is chosen per page
 
 CHAT = st.Page("pages/sohbet.py", title="Sohbet", icon="💬", default=True)
 CALCULATOR = st.Page("pages/vram_hesaplayici.py", title="VRAM Hesaplayıcı", icon="🧮")

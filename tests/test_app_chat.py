@@ -127,6 +127,9 @@ def indexed(tmp_path_factory):
     shutil.copytree(COURSE_DIR, root / "knowledge")
     kb = KnowledgeBase(Settings(_env_file=None, knowledge_dir=root / "knowledge", storage_dir=root / "storage"))
     kb.ingest()
+    warm = getattr(kb.retriever(), "warm_up", None)
+    if warm:
+        warm()  # per-passage caches land on disk once for the whole module
     kb.close()
     return root
 
@@ -166,3 +169,32 @@ def test_groq_mode_against_the_stub_server_streams_and_shows_the_model(indexed, 
         assert stub.chat_requests() and stub.chat_requests()[0].model == "openai/gpt-oss-120b"
         assert any(s.label.startswith("Ders notlarında") for s in at.status)
         assert reply["sources"]
+
+
+def test_two_browser_sessions_keep_their_own_history(indexed, monkeypatch, tmp_path) -> None:
+    isolate_app(monkeypatch, tmp_path, indexed / "knowledge", STORAGE_DIR=str(indexed / "storage"))
+    first = AppTest.from_file(APP, default_timeout=120).run()
+    second = AppTest.from_file(APP, default_timeout=120).run()
+    first.chat_input[0].set_value("Mixtral'ın öne çıkan özellikleri neler?").run()
+    second.chat_input[0].set_value("Açık kaynak modeller nelerdir?").run()
+    first.chat_input[0].set_value("Peki zayıf yönleri?").run()
+    assert first.session_state.thread_id != second.session_state.thread_id
+    assert [m["content"] for m in first.session_state.messages if m["role"] == "user"] == [
+        "Mixtral'ın öne çıkan özellikleri neler?", "Peki zayıf yönleri?"]
+    assert [m["content"] for m in second.session_state.messages if m["role"] == "user"] == [
+        "Açık kaynak modeller nelerdir?"]
+
+    from ders_asistani.ui import resources
+
+    tutor = resources.tutor()  # the one shared, cached tutor
+    assert [t.question for t in tutor.history(first.session_state.thread_id)] == [
+        "Mixtral'ın öne çıkan özellikleri neler?", "Peki zayıf yönleri?"]
+    assert [t.question for t in tutor.history(second.session_state.thread_id)] == ["Açık kaynak modeller nelerdir?"]
+
+
+def test_chat_works_before_anything_is_indexed(app_env) -> None:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.chat_input[0].set_value("Küçük dil modeli nedir?").run()
+    assert not at.exception
+    reply = at.session_state.messages[-1]
+    assert reply["content"]  # a polite Turkish answer, never a traceback
