@@ -260,7 +260,10 @@ class SecondDense:
     _model_lock = threading.Lock()
     _vectors: dict[str, np.ndarray] = {}
     _vectors_lock = threading.Lock()
-    _batch = 16
+    # The C engine allocates per call, but nothing documents it as re-entrant:
+    # one call at a time (one thread each, so little is lost).
+    _call_lock = threading.Lock()
+    _batch = 4  # small batches: a query waits at most one batch during a re-index
 
     def __init__(self, cache_path: Path | None) -> None:
         self.cache_path = cache_path
@@ -338,7 +341,8 @@ class SecondDense:
             model = self.model()
             for start in range(0, len(missing), self._batch):
                 batch = missing[start : start + self._batch]
-                vectors = np.asarray(model.passage([t for _, t in batch]), dtype=np.float32)
+                with self._call_lock:
+                    vectors = np.asarray(model.passage([t for _, t in batch]), dtype=np.float32)
                 with self._vectors_lock:
                     for (key, _), vector in zip(batch, vectors):
                         self._vectors[key] = vector
@@ -352,7 +356,9 @@ class SecondDense:
             if cached is not None:
                 self._queries.move_to_end(text)
                 return cached
-        vector = np.asarray(self.model().query(text), dtype=np.float32)
+        model = self.model()
+        with self._call_lock:
+            vector = np.asarray(model.query(text), dtype=np.float32)
         with self._query_lock:
             self._queries[text] = vector
             while len(self._queries) > 2048:
