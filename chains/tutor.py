@@ -433,7 +433,9 @@ class Tutor:
                     elif isinstance(message, ToolMessage):
                         entry = pending.pop(message.tool_call_id, {"id": message.tool_call_id, "name": message.name or "", "args": {}})
                         result = tool_result_value(message.content, getattr(message, "artifact", None))
-                        done = {**entry, "result": result, "error": message.status == "error"}
+                        # Hardware tools report bad input as {"hata": ...} instead of raising.
+                        failed = message.status == "error" or (isinstance(result, dict) and "hata" in result)
+                        done = {**entry, "result": result, "error": failed}
                         tool_calls.append(done)
                         yield TutorEvent("tool_end", done)
                         if entry["name"] == COURSE_SEARCH_TOOL and len(context.sources) != sources_seen:

@@ -159,3 +159,11 @@ def test_abandoned_stream_releases_its_thread(settings_factory):
     assert tutor.ask("Kuantizasyon nedir?", "t").answer
     assert time.perf_counter() - started < 5
     assert [t.question for t in tutor.history("t")] == ["Kuantizasyon nedir?"]
+
+
+def test_tool_input_errors_are_flagged_for_the_ui(settings_factory):
+    model = scripted(call("vram_hesapla", {"model": "Uydurma Model"}), AIMessage("Bu modeli tanımıyorum."))
+    tutor = Tutor(settings_factory(), FakeRetriever(), chat_model=model)
+    events = list(tutor.stream("Uydurma Model 8 GB kartta çalışır mı?", "t"))
+    end = next(e.payload for e in events if e.kind == "tool_end")
+    assert end["error"] is True and "hata" in end["result"]
