@@ -69,6 +69,7 @@ def test_end_to_end_retrieval_tool_call_and_cited_answer(make_tutor, stub):
     answer = events[-1].payload
     assert answer.mode == "groq" and answer.model == "openai/gpt-oss-120b"
     assert "[1]" in answer.answer and answer.sources[0]["source"] == "llm-nedir-fine-tune.md"
+    assert answer.answered_from_course is True and answer.generation_off_reason is None
     assert answer.tool_calls == [
         {"name": "vram_hesapla", "args": {"model": "Llama 3.1 8B", "bits": 4, "vram_gb": 8},
          "result": {"model": "Llama 3.1 8B", "bits": 4, "gerekli_vram_gb": 4.8, "sigar": True}}
