@@ -90,3 +90,27 @@ def test_searching_while_reindexing_never_fails(course_copy: Path, settings_fact
         assert "ek-2.md" in sources
     finally:
         kb.close()
+
+
+def test_new_chunks_are_searchable_before_e5_vectors_exist(course_copy: Path, settings_factory):
+    """Embedding new chunks with e5 runs in the background; BM25 + USE answer meanwhile."""
+    from vectorstore.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase(settings_factory(knowledge_dir=course_copy))
+    try:
+        kb.ingest()
+        retriever = kb.retriever()
+        retriever.warm_up()
+        assert retriever.second is not None
+        assert retriever._current().second is not None  # complete after warm-up
+
+        (course_copy / NEW_FILE).write_text(NEW_TEXT + "\nBenzersiz not: mavi safir.\n", encoding="utf-8")
+        kb.ingest()
+        response = retriever.search(QUESTION)  # may run before the e5 vectors exist
+        assert _has_new_content(response)
+        retriever.wait_until_complete(timeout=300)
+        snapshot = retriever._current()
+        assert snapshot.second is not None and snapshot.second.shape[0] == len(snapshot.chunks)
+        assert _has_new_content(retriever.search(QUESTION))
+    finally:
+        kb.close()

@@ -36,7 +36,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
@@ -331,6 +331,15 @@ class SecondDense:
         except OSError as exc:
             logger.warning("e5 önbelleği yazılamadı: %s", exc)
 
+    def cached(self, texts: Sequence[str]) -> np.ndarray | None:
+        """Passage vectors if every text is already cached (memory or disk), else None."""
+        self._load_disk()
+        keys = [self._key(t) for t in texts]
+        with self._vectors_lock:
+            if all(k in self._vectors for k in keys):
+                return np.stack([self._vectors[k] for k in keys])
+        return None
+
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         """Passage vectors (rows aligned with `texts`); only unseen texts are embedded."""
         self._load_disk()
@@ -389,6 +398,7 @@ class HybridRetriever:
         self.second = SecondDense.create(self.config.second_dense_model, settings.storage_dir)
         self._snapshot: _Snapshot | None = None
         self._rebuild_lock = threading.Lock()
+        self._fillers: list[threading.Thread] = []
         self.last_rebuild_ms = 0.0
 
     # --- lexical index sync ----------------------------------------------------
@@ -411,17 +421,46 @@ class HybridRetriever:
         ids = [c.id for c in chunks]
         texts = [c.text for c in chunks]
         index = self.scorer.build_index(ids, texts)
-        second = self.second.passages(texts) if self.second is not None and texts else None
+        second = None
+        if self.second is not None and texts:
+            # Cached vectors only: embedding new chunks with e5 takes ~0.2 s
+            # each, so it runs in the background while searches use BM25 + USE.
+            second = self.second.cached(texts)
+            if second is None:
+                self._start_filler(generation, texts)
         self.last_rebuild_ms = (time.perf_counter() - started) * 1000
         return _Snapshot(generation, chunks, {cid: i for i, cid in enumerate(ids)}, index, second)
+
+    def _start_filler(self, generation: str, texts: list[str]) -> None:
+        def fill() -> None:
+            try:
+                matrix = self.second.passages(texts)  # type: ignore[union-attr]
+            except Exception as exc:  # noqa: BLE001 - searches go on without e5
+                logger.warning("e5 vektörleri hesaplanamadı: %s", exc)
+                return
+            with self._rebuild_lock:
+                current = self._snapshot
+                if current is not None and current.generation == generation and current.second is None:
+                    self._snapshot = replace(current, second=matrix)
+
+        thread = threading.Thread(target=fill, name="e5-passages", daemon=True)
+        self._fillers.append(thread)
+        thread.start()
+
+    def wait_until_complete(self, timeout: float | None = None) -> None:
+        """Block until background e5 vectors are in the index (tests, eval, CLI)."""
+        for thread in list(self._fillers):
+            thread.join(timeout)
+        self._fillers = [t for t in self._fillers if t.is_alive()]
 
     def refresh(self) -> None:
         """Resync now (e.g. right after an ingest), instead of on the next search."""
         self._current()
 
     def warm_up(self) -> None:
-        """Load the embedding model and build the lexical index before the first student."""
+        """Build the indexes and load the models before the first student (blocks)."""
         self._current()
+        self.wait_until_complete()
         self.embeddings.embed_query("ısınma sorusu")
         if self.second is not None:
             self.second.query("ısınma sorusu")
