@@ -50,6 +50,7 @@ with documents_tab:
             st.error(f"Dizinleme yapılamadı: {exc}")
         else:
             bar.progress(1.0, text="Dizinleme bitti.")
+            resources.refresh_search_in_background(settings)
             st.session_state.last_report = report.to_dict()
             st.rerun()
     report = st.session_state.get("last_report")

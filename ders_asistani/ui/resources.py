@@ -115,3 +115,19 @@ def start_warmup(value: Settings) -> None:
             log.exception("warm-up failed")
 
     threading.Thread(target=run, name="ders-asistani-warmup", daemon=True).start()
+
+
+def refresh_search_in_background(value: Settings) -> None:
+    """After a re-index, rebuild the search caches now, not in the next student's turn."""
+    if st.get_option("global.appTest"):
+        return
+
+    def run() -> None:
+        try:
+            refresh = getattr(knowledge_base(value).retriever(), "refresh", None)
+            if callable(refresh):
+                refresh()
+        except Exception:
+            log.exception("search refresh after ingest failed")
+
+    threading.Thread(target=run, name="ders-asistani-refresh", daemon=True).start()
