@@ -73,7 +73,8 @@ def _open_retriever(settings: Any) -> Any:
 def _print_human(response: Any) -> None:
     typer.echo(f"Soru: {response.query}")
     if response.off_topic:
-        typer.echo(f"(Ders belgeleri bu soruyu kapsamıyor olabilir; kapsama {response.coverage:.2f})")
+        relevance = getattr(response, "relevance", response.coverage)
+        typer.echo(f"(Ders belgeleri bu soruyu kapsamıyor olabilir; ilgi değeri {relevance:.2f})")
     if not response.passages:
         typer.echo("Sonuç bulunamadı.")
     for rank, passage in enumerate(response.passages, start=1):
