@@ -109,11 +109,15 @@ class ModelSelector:
             return self._models[self._index]
 
     def current(self) -> BaseChatModel:
+        return self.active()[0]
+
+    def active(self) -> tuple[BaseChatModel, str]:
+        """The active chat model and its id, read together."""
         with self._lock:
             name = self._models[self._index]
             if name not in self._cache:
                 self._cache[name] = self._build(name)
-            return self._cache[name]
+            return self._cache[name], name
 
     def switch_from(self, failed: str) -> tuple[BaseChatModel, str] | None:
         """Move past `failed` (if still active); None when no fallback is left."""
@@ -122,8 +126,7 @@ class ModelSelector:
                 if self._index + 1 >= len(self._models):
                     return None
                 self._index += 1
-            name = self._models[self._index]
-        return self.current(), name
+        return self.active()
 
     def take_switch_notice(self, failed: str, new: str) -> str | None:
         with self._lock:
@@ -156,8 +159,7 @@ class ResilientModelMiddleware(AgentMiddleware):
         context: TurnContext = request.runtime.context
         if context.first_model_call_at is None:
             context.first_model_call_at = time.perf_counter()
-        model = self.selector.current()
-        model_name = self.selector.name
+        model, model_name = self.selector.active()
         tools_allowed = not context.tools_disabled
         tool_names = {getattr(t, "name", None) for t in request.tools}
         forced = (
