@@ -59,6 +59,10 @@ class TurnContext:
     # Typed Any: pydantic inspects this dataclass through the tool's runtime argument.
     _lock: Any = field(default_factory=threading.Lock)
 
+    def keep_sources(self, count: int) -> None:
+        with self._lock:
+            del self.sources[count:]
+
     def add_sources(self, passages: Sequence[Passage]) -> list[tuple[int, Passage]]:
         """Number new passages after the existing ones; known passages keep their number."""
         numbered: list[tuple[int, Passage]] = []

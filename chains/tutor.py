@@ -391,7 +391,11 @@ class Tutor:
         notices: list[str],
     ) -> Iterator[TutorEvent]:
         """Run the agent; yields events and returns the final answer text."""
+        retrieved = len(context.sources)
         messages = self.build_messages(question, hardware, response, memory.turns, context)
+        if len(context.sources) != retrieved:
+            # Passages that did not fit the budget are not citable: show only what the model saw.
+            yield TutorEvent("sources", _source_dicts(context.sources))
         pending: dict[str, dict[str, Any]] = {}
         final: str | None = None
         streamed = ""
@@ -459,7 +463,9 @@ class Tutor:
             passages=[p for p in context.sources],
             turns=turns,
         )
-        numbered = [(i, p) for i, p in enumerate(context.sources, start=1) if p in plan.passages]
+        # The plan keeps passages in rank order, so the ones that fit are a prefix.
+        context.keep_sources(len(plan.passages))
+        numbered = list(enumerate(context.sources, start=1))
         hints = []
         if hardware.is_hardware or hardware.followup:
             described = hardware.describe()

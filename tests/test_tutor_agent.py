@@ -167,3 +167,15 @@ def test_tool_input_errors_are_flagged_for_the_ui(settings_factory):
     events = list(tutor.stream("Uydurma Model 8 GB kartta çalışır mı?", "t"))
     end = next(e.payload for e in events if e.kind == "tool_end")
     assert end["error"] is True and "hata" in end["result"]
+
+
+def test_only_passages_the_model_saw_are_listed_as_sources(settings_factory):
+    model = scripted(AIMessage("Cevap [1]."))
+    tutor = Tutor(settings_factory(prompt_token_budget=1250), FakeRetriever(), chat_model=model, tools=[])
+    events = list(tutor.stream("LoRA, kuantizasyon ve Groq API anahtarı nedir?", "t"))
+    first_sources = next(e.payload for e in events if e.kind == "sources")
+    answer = events[-1].payload
+    prompt = model.received[0][-1].content
+    shown = [s["n"] for s in answer.sources]
+    assert len(first_sources) == 3 and 1 <= len(shown) < 3
+    assert all(f"[{n}] " in prompt for n in shown) and f"[{len(shown) + 1}] " not in prompt
