@@ -150,7 +150,7 @@ def test_dense_query_finds_the_right_document(indexed) -> None:
     top_sources = [by_id[chunk_id].metadata["source"] for chunk_id, _ in hits[:3]]
     assert "langchain-groq-donanim.md" in top_sources
     assert kb.store.dense_query(vector, 0) == []
-    assert kb.store.collection.configuration["hnsw"]["space"] == "cosine"
+    assert kb.store.collection.configuration_json["hnsw"]["space"] == "cosine"
     assert kb.store.collection.metadata["embedding_model"] == kb.embeddings.model_id
 
 
