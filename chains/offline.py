@@ -28,7 +28,7 @@ SENTENCE_MAX_CHARS = 320
 MIN_SHARED_TERMS = 2
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÇĞİÖŞÜ0-9\"“(])|\n{1,}")
-_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\{[^}]*\}|^[#>*\-\s|]+|\*\*|__|`")
+_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\{[^}]*\}|^[#>*\-\s|]+|\*+|__|`")
 
 
 @dataclass
