@@ -90,13 +90,11 @@ def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot) -> dic
                 box, done_label = render.render_tool_call(row, running=True)
             open_tools.append((row, (box, done_label)))
         elif kind == "tool_end":
-            finished = render.tool_call_row(open_tools[-1][0] if open_tools else payload, payload)
+            finished = render.tool_call_row(payload, payload)  # the end event repeats name and args
             if open_tools:
                 _row, (box, done_label) = open_tools.pop()
                 with box:
-                    st.markdown("**Sonuç**")
-                    result = finished["result"]
-                    st.json(result) if isinstance(result, (dict, list)) else st.code(str(result)[:4000], language=None)
+                    render.tool_result(finished["result"])
                 box.update(label=done_label, state="error" if finished["error"] else "complete")
             message["tools"].append(finished)
         elif kind == "token":

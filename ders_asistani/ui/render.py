@@ -6,6 +6,7 @@ working if a field is missing; everything shown is Turkish.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, is_dataclass
 from typing import Any
@@ -125,6 +126,19 @@ def tool_call_row(start: Any, end: Any = None) -> dict[str, Any]:
     return {"name": name, "inputs": inputs, "result": result, "error": field(end, "error")}
 
 
+def tool_result(result: Any) -> None:
+    st.markdown("**Sonuç**")
+    if isinstance(result, str) and result.lstrip().startswith(("{", "[")):
+        try:
+            result = json.loads(result)  # tools answer JSON text; show it as a tree
+        except ValueError:
+            pass
+    if isinstance(result, (dict, list)):
+        st.json(result)
+    else:
+        st.code(str(result)[:4000], language=None)
+
+
 def render_tool_call(row: dict[str, Any], *, running: bool = False):
     """An `st.status` box with the tool's inputs and, when done, its result."""
     label = tool_label(row["name"])
@@ -139,23 +153,32 @@ def render_tool_call(row: dict[str, Any], *, running: bool = False):
             st.markdown("**Girdiler**")
             st.json(row["inputs"] if isinstance(row["inputs"], (dict, list)) else {"girdi": row["inputs"]})
         if row["result"] is not None:
-            st.markdown("**Sonuç**")
-            result = row["result"]
-            if isinstance(result, (dict, list)):
-                st.json(result)
-            else:
-                st.code(str(result)[:4000], language=None)
+            tool_result(row["result"])
         if row.get("error"):
             st.error("Araç bu girdilerle çalışamadı; asistan cevabı buna göre verdi.")
     return box, done_label
 
 
 def preview_mode(settings: Any) -> dict[str, Any]:
-    """Who will answer, from the settings alone (before the tutor is built)."""
-    try:
-        from chains.providers import resolve_provider
+    """Who will answer, from the settings alone (before the tutor is built).
 
-        choice = resolve_provider(settings)
-        return {"mode": choice.mode, "model": choice.model, "reason": choice.reason}
-    except Exception:  # the providers module is the tutor's; the banner must not break the page
-        return {"mode": settings.llm_provider, "model": None, "reason": None}
+    `chains.providers` is the authority, but importing it pulls in LangChain
+    (about a second), so the very first render uses the same rule locally and
+    later renders, after the background warm-up imported it, ask the real one.
+    """
+    import sys
+
+    if "chains.providers" in sys.modules:
+        try:
+            choice = sys.modules["chains.providers"].resolve_provider(settings)
+            return {"mode": choice.mode, "model": choice.model, "reason": choice.reason}
+        except Exception:  # the banner must never break the page
+            pass
+    provider = settings.llm_provider
+    if provider == "ollama":
+        return {"mode": "ollama", "model": settings.ollama_model, "reason": None}
+    key = settings.groq_api_key.get_secret_value().strip() if settings.groq_api_key else ""
+    if provider in ("auto", "groq") and key:
+        return {"mode": "groq", "model": settings.groq_model, "reason": None}
+    reason = "Çevrimdışı mod istendi." if provider == "offline" else "GROQ_API_KEY tanımlı değil; üretim kapalı."
+    return {"mode": "offline", "model": None, "reason": reason}

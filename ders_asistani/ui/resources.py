@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 import streamlit as st
@@ -21,6 +22,7 @@ from ders_asistani.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
+WARMUP_DELAY_S = 0.5
 _warmup_started: set[str] = set()
 _warmup_lock = threading.Lock()
 
@@ -104,6 +106,9 @@ def start_warmup(value: Settings) -> None:
         _warmup_started.add(key)
 
     def run() -> None:
+        # Let the server flush the first page to the browser before the heavy
+        # imports start competing for the interpreter lock.
+        time.sleep(WARMUP_DELAY_S)
         try:
             tutor(value)
             # Embedding models, the lexical index and any per-passage vectors are
