@@ -101,17 +101,19 @@ def test_a_failing_tutor_gives_a_polite_message(app_env, monkeypatch) -> None:
     assert "boom" not in texts(at)
 
 
-def test_unanswered_questions_are_recorded(app_env, monkeypatch) -> None:
+def test_unanswered_questions_go_to_the_database_named_by_database_url(app_env, monkeypatch, tmp_path) -> None:
+    shared = tmp_path / "shared" / "ortak.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{shared}")
     script = [Event("done", {"answer": "Bu konu ders belgelerinde yok.", "answered_from_course": False,
                              "mode": "offline", "tool_calls": []})]
     _use_tutor(monkeypatch, FakeTutor(script))
     at = AppTest.from_file(APP, default_timeout=30).run()
     at.chat_input[0].set_value("Futbol maçı kaç kaç bitti?").run()
     from ders_asistani.appdb import AppDatabase
-    from ders_asistani.settings import load_settings
 
-    gaps = AppDatabase(load_settings().app_database_url).knowledge_gaps()
+    gaps = AppDatabase(f"sqlite:///{shared}").knowledge_gaps()
     assert [g.question for g in gaps] == ["Futbol maçı kaç kaç bitti?"]
+    assert not (app_env / "app.db").exists()  # nothing went to the default file under STORAGE_DIR
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +200,12 @@ def test_chat_works_before_anything_is_indexed(app_env) -> None:
     assert not at.exception
     reply = at.session_state.messages[-1]
     assert reply["content"]  # a polite Turkish answer, never a traceback
+
+
+def test_only_answers_without_course_or_tool_reach_the_instructor() -> None:
+    from ders_asistani.ui.chat import needs_instructor
+
+    assert needs_instructor({"answered_from_course": False, "tools": []})
+    assert not needs_instructor({"answered_from_course": False, "tools": [{"name": "vram_hesapla"}]})
+    assert not needs_instructor({"answered_from_course": True, "tools": []})
+    assert not needs_instructor({"answered_from_course": None, "tools": []})  # the tutor did not say
