@@ -31,7 +31,7 @@ with documents_tab:
     rows = admin.document_rows(documents, uploads.list_course_files(knowledge_dir))
     st.caption(f"Klasör: `{knowledge_dir}` · {len(rows)} dosya")
     if rows:
-        st.dataframe(rows, hide_index=True, use_container_width=True)
+        st.dataframe(rows, hide_index=True)
     else:
         st.info("Henüz belge yok. Aşağıdan yükleyin.")
 
@@ -107,6 +107,6 @@ with gaps_tab:
     st.caption("Asistanın dersten cevaplayamadığı sorular ve beğenilmeyen cevaplar; en yenisi üstte.")
     gaps = resources.appdb(settings).knowledge_gaps()
     if gaps:
-        st.dataframe(admin.gap_rows(gaps), hide_index=True, use_container_width=True)
+        st.dataframe(admin.gap_rows(gaps), hide_index=True)
     else:
         st.info("Henüz cevapsız soru yok.")

@@ -16,8 +16,12 @@ typed = st.chat_input("Sorunuzu yazın…", max_chars=settings.max_question_char
 
 with st.sidebar:
     st.subheader("Ayarlar")
-    if st.button("🆕 Yeni sohbet", use_container_width=True):
+    if st.button("🆕 Yeni sohbet", width="stretch"):
+        finished = st.session_state.thread_id
         chat.new_chat()
+        built = resources.tutor_if_ready(settings)
+        if built is not None and hasattr(built, "reset"):
+            built.reset(finished)  # the old conversation's memory is not needed any more
         st.rerun()
     info = st.session_state.get("mode_info") or render.preview_mode(settings)
     st.markdown(f"**Sağlayıcı:** {render.MODE_NAMES.get(info['mode'], info['mode'])}")
@@ -50,7 +54,7 @@ if not messages and not question:
     st.markdown("Küçük dil modelleri, GPU donanımı ve model seçimi hakkında sorun. Örnekler:")
     columns = st.columns(2)
     for index, example in enumerate(chat.EXAMPLE_QUESTIONS):
-        if columns[index % 2].button(example, key=f"example-{index}", use_container_width=True):
+        if columns[index % 2].button(example, key=f"example-{index}", width="stretch"):
             chat.ask_later(example)
             st.rerun()
 

@@ -192,6 +192,10 @@ def test_two_browser_sessions_keep_their_own_history(indexed, monkeypatch, tmp_p
     assert [t.question for t in tutor.history(first.session_state.thread_id)] == [
         "Mixtral'ın öne çıkan özellikleri neler?", "Peki zayıf yönleri?"]
     assert [t.question for t in tutor.history(second.session_state.thread_id)] == ["Açık kaynak modeller nelerdir?"]
+    old_thread = first.session_state.thread_id
+    next(b for b in first.button if b.label == "🆕 Yeni sohbet").click().run()
+    assert tutor.history(old_thread) == []  # "Yeni sohbet" frees the old memory
+    assert len(tutor.history(second.session_state.thread_id)) == 1  # other sessions untouched
 
 
 def test_chat_works_before_anything_is_indexed(app_env) -> None:

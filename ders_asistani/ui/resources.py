@@ -23,6 +23,7 @@ from ders_asistani.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 WARMUP_DELAY_S = 0.5
+_built_tutors: dict[str, Any] = {}  # fingerprint -> tutor, to reach it without building one
 _warmup_started: set[str] = set()
 _warmup_lock = threading.Lock()
 
@@ -57,15 +58,14 @@ def _tutor(key: str, _settings: Settings) -> Any:
         from chains.assistant import build_tutor
     except ImportError:
         build_tutor = None
-    if build_tutor is not None:
-        parameters = inspect.signature(build_tutor).parameters
-        if "knowledge_base" in parameters:
-            return build_tutor(_settings, knowledge_base=kb)
-        if "retriever" in parameters:
-            return build_tutor(_settings, retriever=kb.retriever())
-    from chains.tutor import Tutor
+    if build_tutor is not None and "knowledge_base" in inspect.signature(build_tutor).parameters:
+        built = build_tutor(_settings, knowledge_base=kb)
+    else:
+        from chains.tutor import Tutor
 
-    return Tutor(_settings, kb.retriever())
+        built = Tutor(_settings, kb.retriever())
+    _built_tutors[key] = built
+    return built
 
 
 @st.cache_resource(show_spinner=False)
@@ -83,6 +83,11 @@ def knowledge_base(value: Settings | None = None) -> Any:
 def tutor(value: Settings | None = None) -> Any:
     value = value or settings()
     return _tutor(fingerprint(value), value)
+
+
+def tutor_if_ready(value: Settings) -> Any | None:
+    """The tutor if this process already built it (never builds one)."""
+    return _built_tutors.get(fingerprint(value))
 
 
 def appdb(value: Settings | None = None) -> Any:
