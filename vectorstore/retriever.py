@@ -36,6 +36,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
@@ -399,6 +400,8 @@ class HybridRetriever:
         self._snapshot: _Snapshot | None = None
         self._rebuild_lock = threading.Lock()
         self._fillers: list[threading.Thread] = []
+        self._executor: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self.last_rebuild_ms = 0.0
 
     # --- lexical index sync ----------------------------------------------------
@@ -453,6 +456,12 @@ class HybridRetriever:
             thread.join(timeout)
         self._fillers = [t for t in self._fillers if t.is_alive()]
 
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="e5-query")
+            return self._executor
+
     def refresh(self) -> None:
         """Resync now (e.g. right after an ingest), instead of on the next search."""
         self._current()
@@ -473,6 +482,11 @@ class HybridRetriever:
             return SearchResponse(
                 query=query, passages=[], coverage=0.0, off_topic=True, expanded_query=query, relevance=0.0
             )
+        # The e5 query (the slowest step, ~25 ms) runs in a worker thread while
+        # this thread does USE + Chroma: the C engine releases the GIL.
+        second_future = None
+        if snapshot.second is not None and self.second is not None and self.config.fusion != "lexical":
+            second_future = self._pool().submit(self.second.query, query)
         dense_hits: list[tuple[int, float]] = []
         if self.config.fusion != "lexical" and self.config.dense_weight > 0:
             vector = self.embeddings.embed_query(self.scorer.dense_text(query))
@@ -481,8 +495,8 @@ class HybridRetriever:
                 if position is not None:  # a chunk added after this snapshot: next search
                     dense_hits.append((position, similarity))
         second_sims = None
-        if snapshot.second is not None and self.second is not None and self.config.fusion != "lexical":
-            second_sims = snapshot.second @ self.second.query(query)
+        if second_future is not None and snapshot.second is not None:
+            second_sims = snapshot.second @ second_future.result()
         ranked = self.scorer.rank(snapshot.index, query, dense_hits, k, second_sims)
         passages = [self._passage(snapshot.chunks[i], score) for i, score in zip(ranked.order, ranked.scores)]
         return SearchResponse(
