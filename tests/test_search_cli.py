@@ -103,3 +103,34 @@ def test_non_utf8_queries_file(cli_env, tmp_path: Path):
     path.write_bytes("soru ğ".encode("utf-16"))
     result = run(cli_env, "search", "--queries-file", str(path))
     assert result.exit_code == 2 and "UTF-8" in result.stderr
+
+
+@pytest.mark.parametrize("error_name", ["IngestBusyError", "StoreBusyError"])
+def test_busy_index_gets_a_turkish_message(tmp_path: Path, monkeypatch, error_name):
+    """An empty index that another process is building (or holds) is a message, not a traceback."""
+    import os
+    import shutil
+
+    from conftest import COURSE_DIR
+    from vectorstore import indexer, store
+    from vectorstore.knowledge_base import KnowledgeBase
+
+    error_type = getattr(indexer, error_name, None) or getattr(store, error_name)
+    turkish = "Başka bir işlem dizini kullanıyor; bitince tekrar deneyin."
+
+    def busy_ingest(self, *args, **kwargs):
+        raise error_type(turkish)
+
+    monkeypatch.setattr(KnowledgeBase, "ingest", busy_ingest)
+    shutil.copytree(COURSE_DIR, tmp_path / "knowledge")
+    env = {"KNOWLEDGE_DIR": str(tmp_path / "knowledge"), "STORAGE_DIR": str(tmp_path / "storage"), "CHROMA_HOST": ""}
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(app, ["search", "SLM nedir?"], env=env)
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 2, result.output
+    assert f"{turkish}\n" in result.stderr and "Hata: " in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output

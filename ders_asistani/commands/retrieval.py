@@ -46,6 +46,7 @@ def _result_rows(response: Any) -> list[dict[str, Any]]:
 def _open_retriever(settings: Any) -> Any:
     """The retriever over STORAGE_DIR; builds the index first if it is empty."""
     from vectorstore.embeddings import EmbeddingModelError
+    from vectorstore.indexer import IngestBusyError
     from vectorstore.knowledge_base import KnowledgeBase
     from vectorstore.store import StoreBusyError, StoreUnavailableError
 
@@ -66,6 +67,9 @@ def _open_retriever(settings: Any) -> Any:
         if warm_up is not None:
             warm_up()
         return retriever
+    except IngestBusyError as exc:
+        # The index is empty and someone else is building it: nothing to search yet.
+        fail(f"Dizin henüz hazır değil. {exc}")
     except (StoreBusyError, StoreUnavailableError, EmbeddingModelError) as exc:
         fail(str(exc))
 
