@@ -5,7 +5,10 @@
 Setup: the real knowledge base on a temp copy of knowledge/, the real ChatGroq
 client through the agent, pointed at the Groq stub server (tests/groq_stub.py).
 Every 4th question the stub first asks for a `ders_ara` tool call, so second
-model calls (with a tool result) are measured too. Stub answers are ~900
+model calls (with a tool result) are measured too; when the tutor forces a
+hardware tool, the stub calls it and the real calculator's result goes into the
+second call (10 three-turn hardware conversations: fit, "peki 4-bit olursa?",
+"ya 16 GB'lık kartım olsaydı?"). Stub answers are ~900
 characters, about what gpt-oss writes for a course question.
 
 Measured
@@ -51,6 +54,11 @@ ANSWER = (
     "aracını kullanabilirsiniz. Özetle: küçük model, doğru görevde ve doğru nicemlemeyle çok iş görür [1]."
 )
 FOLLOW_UPS = ["peki bunu biraz daha açar mısın?", "peki 4-bit olursa?"]
+HARDWARE_MODELS = ["Llama 3.1 8B", "Mistral 7B", "Qwen2.5 7B", "Gemma 2 9B", "Qwen2.5 1.5B",
+                   "Llama 3.2 3B", "Phi-3 mini", "Gemma 2 2B", "Qwen2.5 14B", "Llama 3.2 1B"]
+HARDWARE_TURNS = ["{model} modeli 8 GB'lık ekran kartımda çalışır mı?", "peki 4-bit olursa?",
+                  "ya 16 GB'lık kartım olsaydı?"]
+FORCED_ARGS = {"vram_hesapla": {"quant": "int4", "vram": 8}, "model_oner": {"vram": 8}}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -166,6 +174,14 @@ def main() -> None:
     def responder(request):
         if request.messages and request.messages[-1].get("role") == "tool":
             return text(ANSWER)
+        choice = request.body.get("tool_choice")
+        if isinstance(choice, dict):
+            # The tutor forced a hardware tool: call it, so its real result goes into the next prompt.
+            name = choice["function"]["name"]
+            args = dict(FORCED_ARGS.get(name, {}))
+            if name == "vram_hesapla":
+                args["model"] = next((m for m in HARDWARE_MODELS if m in request.text()), "Llama 3.1 8B")
+            return tool_call(name, args)
         if next(counter) % 4 == 0:
             return tool_call("ders_ara", {"sorgu": "küçük dil modeli avantajları"})
         return text(ANSWER)
@@ -236,6 +252,13 @@ def main() -> None:
                 tokens, _, _ = naive_prompt_tokens(tutor, retriever, turn, history)
                 naive_convo.append(tokens)
                 history.append((turn, answer.answer))
+        hardware_tokens: list[int] = []
+        for index, model in enumerate(HARDWARE_MODELS):
+            for turn in HARDWARE_TURNS:
+                answer = tutor.ask(turn.format(model=model), f"hw-{index}")
+                if answer.prompt_tokens:
+                    hardware_tokens.append(max(answer.prompt_tokens))
+
         xlmr = xlmr_counter()
         xlmr_tokens: list[int] = []
         if xlmr is not None:
@@ -260,13 +283,15 @@ def main() -> None:
     print(f"single turn, naive:        p50 {pct(naive_single, .5):6.0f}  p95 {pct(naive_single, .95):6.0f}  max {max(naive_single):6.0f}")
     print(f"3-turn convo, tutor:       p50 {pct(convo_tokens, .5):6.0f}  p95 {pct(convo_tokens, .95):6.0f}  max {max(convo_tokens):6.0f}")
     print(f"3-turn convo, naive:       p50 {pct(naive_convo, .5):6.0f}  p95 {pct(naive_convo, .95):6.0f}  max {max(naive_convo):6.0f}")
+    print(f"hardware convo (3 turns, real calculator result in the 2nd call): p50 {pct(hardware_tokens, .5):6.0f}  p95 {pct(hardware_tokens, .95):6.0f}  max {max(hardware_tokens):6.0f}")
     for position, values in per_position.items():
         if values:
             print(f"  turn {position + 1}: tutor p50 {pct(values, .5):6.0f}  max {max(values):6.0f}")
     if xlmr_tokens:
         print(f"every model call, XLM-R count:  p50 {pct(xlmr_tokens, .5):6.0f}  p95 {pct(xlmr_tokens, .95):6.0f}  max {max(xlmr_tokens):6.0f}  (independent tokenizer, see xlmr_counter)")
-    over = sum(1 for t in single_tokens + convo_tokens if t > budget)
-    print(f"turns over budget: {over} of {len(single_tokens) + len(convo_tokens)}")
+    every_turn = single_tokens + convo_tokens + hardware_tokens
+    over = sum(1 for t in every_turn if t > budget)
+    print(f"turns over budget: {over} of {len(every_turn)}")
     ratio = statistics.median(naive_convo) / statistics.median(convo_tokens)
     print(f"ratio naive/tutor prompt tokens (3-turn p50): {ratio:.2f}x")
     print(f"tokens/minute headroom on Groq free tier (8000 TPM): ~{8000 // max(1, int(pct(convo_tokens, .5)))} turns/min (tutor) vs ~{8000 // max(1, int(pct(naive_convo, .5)))} (naive)")

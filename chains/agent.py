@@ -56,6 +56,8 @@ class TurnContext:
     tools_disabled: bool = False
     # A hardware tool the first model call must use (numbers come from tools, not memory).
     required_tool: str | None = None
+    # Token room the tutor kept for a tool round-trip; `ders_ara` fits its result into it.
+    tool_result_tokens: int = 400
     # Typed Any: pydantic inspects this dataclass through the tool's runtime argument.
     _lock: Any = field(default_factory=threading.Lock)
 
@@ -65,7 +67,11 @@ class TurnContext:
 
     def add_sources(self, passages: Sequence[Passage]) -> list[tuple[int, Passage]]:
         """Number new passages after the existing ones; known passages keep their number."""
-        numbered: list[tuple[int, Passage]] = []
+        return [(n, p) for n, p, _ in self.add_sources_marked(passages)]
+
+    def add_sources_marked(self, passages: Sequence[Passage]) -> list[tuple[int, Passage, bool]]:
+        """Like `add_sources`, with a flag telling which passages are new to this turn."""
+        numbered: list[tuple[int, Passage, bool]] = []
         with self._lock:
             for passage in passages:
                 key = passage.chunk_id or (passage.source, passage.section, passage.text[:80])
@@ -73,10 +79,11 @@ class TurnContext:
                     (i for i, p in enumerate(self.sources) if (p.chunk_id or (p.source, p.section, p.text[:80])) == key),
                     None,
                 )
-                if existing is None:
+                is_new = existing is None
+                if is_new:
                     self.sources.append(passage)
                     existing = len(self.sources) - 1
-                numbered.append((existing + 1, self.sources[existing]))
+                numbered.append((existing + 1, self.sources[existing], is_new))
         return numbered
 
 
@@ -86,11 +93,23 @@ def course_search_tool(retriever_k: int = TOOL_SEARCH_K) -> BaseTool:
         """Ders belgelerinde arama yapar; numaralı parçalar döndürür. Verilen parçalar yetmediğinde kısa bir Türkçe sorgu ile kullan."""
         context: TurnContext = runtime.context
         response = context.retriever.search(sorgu, k=retriever_k)
-        numbered = context.add_sources(response.passages)
-        if not numbered:
+        marked = context.add_sources_marked(response.passages)
+        if not marked:
             return "Ders belgelerinde bu sorguyla ilgili parça bulunamadı.", []
-        text = format_passages(numbered, max_chars=TOOL_PASSAGE_MAX_CHARS)
-        artifact = [{"n": n, "source": p.source, "section": p.section} for n, p in numbered]
+        new = [(n, p) for n, p, is_new in marked if is_new]
+        known = [n for n, _, is_new in marked if not is_new]
+        # Passages already in the prompt are only referred to; new ones are shortened
+        # until the result fits the room the tutor kept for this round-trip.
+        max_chars = TOOL_PASSAGE_MAX_CHARS
+        while True:
+            parts = [format_passages(new, max_chars=max_chars)] if new else []
+            if known:
+                parts.append("Yukarıdaki kaynaklarda zaten var: " + ", ".join(f"[{n}]" for n in known))
+            text = "\n\n".join(parts)
+            if estimate_tokens(text) <= context.tool_result_tokens or max_chars <= 120:
+                break
+            max_chars -= 60
+        artifact = [{"n": n, "source": p.source, "section": p.section} for n, p, _ in marked]
         return text, artifact
 
     return ders_ara

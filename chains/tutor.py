@@ -51,7 +51,7 @@ from chains.agent import (
     system_prompt_tokens,
     tool_result_value,
 )
-from chains.context import Turn, estimate_tool_schema_tokens, format_passages, plan_prompt
+from chains.context import TOOL_ROUNDTRIP_RESERVE, Turn, estimate_tool_schema_tokens, format_passages, plan_prompt
 from chains.errors import ProviderFailure, classify, scrub
 from chains.prompts import GENERAL_KNOWLEDGE_LABEL, NOT_IN_COURSE, SYSTEM_PROMPT, user_message
 from chains.providers import ProviderChoice, build_chat_model, resolve_provider
@@ -66,6 +66,11 @@ MAX_TURNS_PER_THREAD = 20
 MAX_THREADS = 1000
 RECURSION_LIMIT = 12  # about five model calls per turn
 THREAD_LOCK_WAIT_S = 60.0
+# Tokens kept free for the forced tool's call and result in the second model call
+# (measured: a vram_hesapla result is about 700 estimated tokens, model_oner about 400;
+# the margin covers tokenizers that split JSON finely, see bench/tutor_bench.py).
+TOOL_RESULT_RESERVE = {"vram_hesapla": 1100, "model_oner": 650}
+TOOL_CALL_TOKENS = 70  # the assistant's tool call message plus the tool message overhead
 
 EMPTY_QUESTION = "Lütfen bir soru yazın."
 REFUSAL = (
@@ -455,6 +460,7 @@ class Tutor:
         turns: Sequence[Turn],
         context: TurnContext,
     ) -> list[BaseMessage]:
+        reserve = TOOL_RESULT_RESERVE.get(context.required_tool or "", TOOL_ROUNDTRIP_RESERVE)
         plan = plan_prompt(
             budget=self.settings.prompt_token_budget,
             system_tokens=system_prompt_tokens(),
@@ -462,7 +468,11 @@ class Tutor:
             question=question,
             passages=[p for p in context.sources],
             turns=turns,
+            # The calculator's result (with its explanations) is larger than a course search.
+            reserve=reserve,
         )
+        # Room for a ders_ara result: the reserve less the tool call and message overhead.
+        context.tool_result_tokens = max(120, reserve - TOOL_CALL_TOKENS)
         # The plan keeps passages in rank order, so the ones that fit are a prefix.
         context.keep_sources(len(plan.passages))
         numbered = list(enumerate(context.sources, start=1))

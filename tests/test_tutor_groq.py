@@ -318,3 +318,10 @@ def test_gpt_oss_reasoning_is_neither_streamed_nor_sent_back(make_tutor, stub):
     assistant = [m for m in stub.chat_requests()[1].messages if m["role"] == "assistant"][0]
     assert "reasoning" not in assistant and "reasoning_content" not in assistant
     assert "İç düşünce" not in str(stub.chat_requests()[1].body)
+
+
+def test_course_search_does_not_resend_passages_already_in_the_prompt(make_tutor, stub):
+    stub.enqueue(tool_call("ders_ara", {"sorgu": "LoRA QLoRA"}), text("Cevap [1]."))
+    make_tutor().ask("LoRA nedir?", "t")
+    tool_message = [m for m in stub.chat_requests()[1].messages if m["role"] == "tool"][0]["content"]
+    assert tool_message == "Yukarıdaki kaynaklarda zaten var: [1]"
