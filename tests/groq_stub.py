@@ -15,7 +15,7 @@ Usage::
         stub.requests[-1].model                 # model id actually requested
 
 Replies
-- ``text(content)``: an assistant message (JSON, or SSE chunks when the request
+- ``text(content, reasoning=None)``: an assistant message (JSON, or SSE chunks when the request
   has ``"stream": true``: role chunk, content split into small deltas, a final
   chunk with ``finish_reason`` and ``x_groq.usage``, then ``data: [DONE]``).
 - ``tool_call(name, args)`` / ``tool_calls([(name, args), ...])``: assistant tool
@@ -29,8 +29,10 @@ Replies
 
 Replies are consumed in order from the queue; when it is empty ``stub.default``
 (a Reply or callable, default: a short Turkish text) answers. Every request is
-recorded in ``stub.requests`` (method, path, headers, JSON body), including the
-ones answered with errors. Every response carries ``x-ratelimit-*`` headers;
+recorded in ``stub.requests`` (method, path, headers, JSON body, ``received_at``
+on the ``time.perf_counter()`` clock), including the ones answered with errors;
+``stub.chat_requests()`` keeps only chat completions. ``reasoning`` (gpt-oss)
+is sent as a ``reasoning`` field / delta, the way Groq does. Every response carries ``x-ratelimit-*`` headers;
 ``retry-after`` only on 429, as Groq does.
 
 Token usage: the stub has no tokenizer; ``prompt_tokens`` is the character count
