@@ -49,6 +49,32 @@ def test_cleaning_drops_images_comments_and_translator_blocks() -> None:
     assert clean_for_index(cleaned) == cleaned
 
 
+def test_table_of_contents_is_dropped_but_lists_that_are_content_stay() -> None:
+    slides = (
+        "Kurs Sunumu\n\nİÇERİK\n\n1. Giriş\n2. Bellek Nedir ?\n3. Ekran Kartı Seçimi\n4. Kaynaklar\n\n"
+        "Giriş\n\n- Bu derste donanımı konuşuyoruz.\n\nBellek Nedir?\n\n- VRAM, modelin ağırlıklarını tutar.\n\n"
+        "Ekran Kartı Seçimi\n\n- RTX 3060 12 GB iyi bir başlangıç.\n\nKaynaklar\n\n[Belge](#)\n"
+    )
+    cleaned = clean_for_index(slides)
+    assert "İÇERİK" not in cleaned and "2. Bellek Nedir ?" not in cleaned and "1. Giriş" not in cleaned
+    assert "Kurs Sunumu" in cleaned
+    for kept in ("Bellek Nedir?", "- VRAM, modelin ağırlıklarını tutar.", "Ekran Kartı Seçimi", "Kaynaklar"):
+        assert kept in cleaned
+    assert clean_for_index(cleaned) == cleaned
+    # A list whose entries are not section titles further down is content.
+    advice = "## Öneriler\n\n1. Programlama için Mistral\n2. Türkçe için Nemotron\n3. Özet için Phi\n4. Hikaye için Mixtral\n"
+    assert clean_for_index(advice) == advice
+    # The same list repeated inside a code fence is not a table of contents either.
+    fenced = "```\n1. Giriş\n2. Bellek\n3. Kart\n4. Son\n```\n\nGiriş\n\nBellek\n\nKart\n\nSon\n"
+    assert clean_for_index(fenced) == fenced
+
+
+def test_slide_export_has_no_table_of_contents_chunk(course_chunks) -> None:
+    texts = [c.page_content for c in course_chunks["slm-sunumu.txt"]]
+    assert not any("İÇERİK" in t or "6. Küçük Dil Modelinin Avantajları" in t for t in texts)
+    assert any("Küçük Dil Modelinin Avantajları" in t for t in texts)
+
+
 def test_clean_heading_strips_emoji_and_markup() -> None:
     assert clean_heading("📚 LangChain Nedir?") == "LangChain Nedir?"
     assert clean_heading("🛠️ Kurulum ve **Başlangıç**") == "Kurulum ve Başlangıç"
