@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     dense_weight: float = 0.6
     offtopic_threshold: float = 0.35
     retrieval_fusion: Literal["linear", "rrf", "lexical", "dense"] = "linear"
+    lexical_signal: Literal["rerank", "coverage", "bm25"] = "rerank"
     lexical_prefix_length: int = 5
     glossary_expansion: bool = True
     glossary_weight: float = 0.5

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vectorstore.lexical import LexicalIndex, QueryTerm, build_query
 
@@ -79,3 +81,49 @@ def test_empty_index_and_empty_query():
     index = LexicalIndex(["a"], ["metin"])
     assert build_query(index, "ve ile de") == []  # only stopwords
     assert index.coverage([]).tolist() == [0.0]
+
+
+# --- fusion: BM25 picks the passages, coverage orders them ------------------------------
+_WORDS = "kuantalama ekran kartı bellek hız model eğitim veri ince ayar parametre".split()
+
+
+def _rank(signal: str, texts: list[str], query: str, hits: list[tuple[int, float]], k: int = 3):
+    from vectorstore.retriever import HybridScorer, RetrievalConfig
+
+    scorer = HybridScorer(RetrievalConfig(lexical_signal=signal, glossary=False))  # type: ignore[arg-type]
+    index = scorer.build_index([str(i) for i in range(len(texts))], texts)
+    return scorer.rank(index, query, hits, k)
+
+
+def test_rerank_keeps_bm25_passages_and_orders_them_by_coverage():
+    texts = [
+        "kartı ince",
+        "ayar model bellek kartı kartı kartı",
+        "kuantalama bellek parametre hız",
+        "eğitim bellek kartı parametre kuantalama kartı ince",
+        "ayar bellek bellek model eğitim eğitim",
+        "kartı ince hız",
+    ]
+    hits = [(0, 0.49), (1, 0.21), (2, 0.2), (3, 0.5), (4, 0.34), (5, 0.39)]
+    bm25 = _rank("bm25", texts, "hız ince ekran", hits)
+    coverage = _rank("coverage", texts, "hız ince ekran", hits)
+    rerank = _rank("rerank", texts, "hız ince ekran", hits)
+    assert set(rerank.order) == set(bm25.order)  # hit@k cannot change
+    assert rerank.order != bm25.order  # the order does
+    assert rerank.order == [i for i in coverage.order if i in set(bm25.order)]
+    assert rerank.scores == sorted(rerank.scores, reverse=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=7).map(" ".join), min_size=2, max_size=8),
+    query=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4).map(" ".join),
+    similarities=st.lists(st.floats(0.0, 1.0), min_size=8, max_size=8),
+    k=st.integers(1, 5),
+)
+def test_rerank_never_changes_which_passages_are_returned(texts, query, similarities, k):
+    hits = [(i, similarities[i]) for i in range(len(texts))]
+    bm25 = _rank("bm25", texts, query, hits, k)
+    rerank = _rank("rerank", texts, query, hits, k)
+    assert sorted(rerank.order) == sorted(bm25.order)
+    assert rerank.scores == sorted(rerank.scores, reverse=True)

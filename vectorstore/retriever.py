@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FusionMethod = Literal["linear", "rrf", "lexical", "dense"]
+LexicalSignal = Literal["rerank", "coverage", "bm25"]
 RRF_K = 60
 # e5 cosines are compressed: off-topic questions reach ~0.78-0.85, course
 # questions ~0.85-0.93. This range maps the best cosine onto 0..1.
@@ -70,6 +71,11 @@ class RetrievalConfig:
     lexical_weight: float = 0.4
     dense_weight: float = 0.6
     fusion: FusionMethod = "linear"
+    # What the lexical side contributes to linear fusion: "bm25" (max-scaled
+    # BM25), "coverage" (the idf-weighted share of the question's concepts a
+    # chunk has, absolute 0..1), or "rerank": BM25 fusion picks the k passages,
+    # coverage fusion orders them (see `HybridScorer.rank`).
+    lexical_signal: LexicalSignal = "rerank"
     prefix_length: int = 5
     term_mode: str = "prefix"
     glossary: bool = True
@@ -95,6 +101,7 @@ class RetrievalConfig:
             lexical_weight=get("lexical_weight", cls.lexical_weight),
             dense_weight=get("dense_weight", cls.dense_weight),
             fusion=get("retrieval_fusion", cls.fusion),
+            lexical_signal=get("lexical_signal", cls.lexical_signal),
             prefix_length=get("lexical_prefix_length", cls.prefix_length),
             term_mode=get("lexical_term_mode", cls.term_mode),
             glossary=get("glossary_expansion", cls.glossary),
@@ -137,8 +144,13 @@ def fuse(
     dense: np.ndarray,
     dense_mask: np.ndarray,
     config: RetrievalConfig,
+    lexical_absolute: bool = False,
 ) -> np.ndarray:
-    """Combined score per chunk (higher is better)."""
+    """Combined score per chunk (higher is better).
+
+    `lexical_absolute`: the lexical scores are already on a 0..1 scale
+    (coverage) and are used as they are instead of being divided by the best.
+    """
     if config.fusion == "lexical":
         return lexical.copy()
     if config.fusion == "dense":
@@ -153,8 +165,13 @@ def fuse(
             ranked = positions[np.argsort(-values[positions], kind="stable")]
             out[ranked] += weight / (RRF_K + np.arange(1, len(ranked) + 1))
         return out
-    top = float(lexical.max()) if lexical.size else 0.0
-    lexical_part = lexical / top if top > 0 else lexical
+    if lexical_absolute:
+        # A chunk that has half of the question's concepts gets half the
+        # lexical weight, even when no chunk has more.
+        lexical_part = lexical
+    else:
+        top = float(lexical.max()) if lexical.size else 0.0
+        lexical_part = lexical / top if top > 0 else lexical
     return config.lexical_weight * lexical_part + config.dense_weight * _minmax(dense, dense_mask)
 
 
@@ -223,9 +240,23 @@ class HybridScorer:
             everything = np.ones(index.size, dtype=bool)
             dense = share * _minmax(second_dense.astype(np.float64), everything) + (1.0 - share) * _minmax(dense, mask)
             mask = everything
-        combined = fuse(lexical, dense, mask, self.config)
         candidates = np.flatnonzero((lexical > 0) | mask)
-        order = candidates[np.argsort(-combined[candidates], kind="stable")][:k]
+        signal = self.config.lexical_signal if self.config.fusion == "linear" else "bm25"
+        if signal == "coverage":
+            combined = fuse(coverage_per_chunk, dense, mask, self.config, lexical_absolute=True)
+            order = candidates[np.argsort(-combined[candidates], kind="stable")][:k]
+        else:
+            combined = fuse(lexical, dense, mask, self.config)
+            order = candidates[np.argsort(-combined[candidates], kind="stable")][:k]
+            if signal == "rerank" and len(order) > 1:
+                # BM25 rewards repeating a few of the question's words (term
+                # frequency) and keeps exact phrases and numbers in the top k;
+                # coverage rewards having all of its concepts, which orders
+                # paraphrased questions better (tune split: MRR@5 0.89 -> 0.92,
+                # paraphrase 0.69 -> 0.87). Reordering only the k passages BM25
+                # fusion picked keeps hit@k exactly as it was.
+                combined = fuse(coverage_per_chunk, dense, mask, self.config, lexical_absolute=True)
+                order = order[np.argsort(-combined[order], kind="stable")]
         coverage = float(coverage_per_chunk.max()) if index.size else 0.0
         relevance = coverage
         if second_dense is not None and second_dense.size:
