@@ -57,9 +57,12 @@ def test_groq_answer_grounded_in_real_passages(kb_settings, knowledge_base):
     slm = next(s for s in answer.sources if s["source"] == "slm-sunumu.txt")
     first_user = requests[0].messages[-1]["content"]
     assert f"[{slm['n']}] slm-sunumu.txt" in first_user and "Küçük dil modelleri" in first_user
-    # The agent's own search went through the real retriever and added numbered passages.
+    # The agent's own search went through the real retriever: every passage it
+    # found is numbered among the sources (new ones in full, known ones by number).
     tool_text = [m for m in requests[1].messages if m["role"] == "tool"][0]["content"]
-    assert tool_text.startswith("[")
+    found = answer.tool_calls[0]["result"]
+    assert found and {item["n"] for item in found} <= {s["n"] for s in answer.sources}
+    assert all(f"[{item['n']}]" in tool_text for item in found)
     assert sum(1 for e in events if e.kind == "sources") >= 1
     assert max(answer.prompt_tokens) <= settings.prompt_token_budget
 
