@@ -97,15 +97,26 @@ def test_quality_targets_on_holdout_questions(course_retriever):
     """Quality on questions never used for tuning.
 
     The issue's targets are hit@5 >= 0.95 and MRR@5 >= 0.85. hit@5 is met
-    (0.96 when this was written). MRR@5 is not: 0.81 (bootstrap 95% interval
-    0.73-0.89) against 0.88 on the tune split, so the floor below guards
-    against regressions at the level actually reached, not at the target.
+    (0.96). MRR@5 is not: 0.83 (bootstrap 95% interval 0.75-0.91; it was 0.81
+    before coverage reordering) against 0.92 on the tune split, so the floors
+    below guard against regressions at the level actually reached, not at the
+    target.
     """
     items = [i for i in load_eval_set(TEST_DATA / "retrieval_eval.jsonl") if i.answerable and i.split == "holdout"]
     assert len(items) >= 40
     ranks = [hit_rank([p.text for p in course_retriever.search(i.question, k=5).passages], i) for i in items]
     scores = quality(ranks)
     assert scores["hit@5"] >= 0.95, scores
-    assert scores["mrr@5"] >= 0.78, scores
+    assert scores["mrr@5"] >= 0.82, scores
+    assert scores["hit@1"] >= 0.70, scores
     ascii_ranks = [r for r, i in zip(ranks, items) if i.kind == "ascii"]
     assert quality(ascii_ranks)["hit@5"] >= 0.95
+
+
+def test_quality_on_the_tune_split(course_retriever):
+    """The split the defaults were chosen on (0.92 MRR@5 when this was written)."""
+    items = [i for i in load_eval_set(TEST_DATA / "retrieval_eval.jsonl") if i.answerable and i.split == "tune"]
+    ranks = [hit_rank([p.text for p in course_retriever.search(i.question, k=5).passages], i) for i in items]
+    scores = quality(ranks)
+    assert scores["hit@5"] >= 0.95, scores
+    assert scores["mrr@5"] >= 0.90, scores

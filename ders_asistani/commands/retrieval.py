@@ -193,6 +193,7 @@ def eval_retrieval(
     config = {
         "embedding_model": settings.embedding_model,
         "fusion": settings.retrieval_fusion,
+        "lexical_signal": settings.lexical_signal,
         "lexical_weight": settings.lexical_weight,
         "dense_weight": settings.dense_weight,
         "second_dense_model": settings.second_dense_model,
@@ -240,7 +241,8 @@ def _print_eval_table(result: Any) -> None:
     second = result.config.get("second_dense_model") or "yok"
     typer.echo(
         f"Yöntem: Türkçe BM25 + {result.config['embedding_model']} (Chroma) + {second}, "
-        f"birleştirme: {result.config['fusion']} ({result.config['lexical_weight']}/{result.config['dense_weight']})"
+        f"birleştirme: {result.config['fusion']} ({result.config['lexical_weight']}/{result.config['dense_weight']}), "
+        f"sözcük puanı: {result.config.get('lexical_signal', 'bm25')}"
     )
     rows: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [("Tümü", ours["overall"], base and base["overall"])]
     for split, q in ours["splits"].items():
