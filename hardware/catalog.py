@@ -360,8 +360,27 @@ def reference_model_for(model: ModelSpec) -> str | None:
 
 # ------------------------------------------------------------ free text ----
 
+def _fold_with_word_starts(text: str) -> tuple[str, set[int]]:
+    """`normalize(text)` plus the positions in it where a word of the original began.
+
+    Short keys ("t4", "m2") are only trusted at a word start, so "GPT-4" does not
+    name an NVIDIA T4.
+    """
+    chars: list[str] = []
+    starts: set[int] = set()
+    previous_alnum = False
+    for ch in text.translate(_TR_FOLD).lower():
+        alnum = "a" <= ch <= "z" or "0" <= ch <= "9"
+        if alnum:
+            if not previous_alnum:
+                starts.add(len(chars))
+            chars.append(ch)
+        previous_alnum = alnum
+    return "".join(chars), starts
+
+
 def _find_in_text(text: str, index: dict[str, Any], min_len: int) -> list[Any]:
-    folded = normalize(text)
+    folded, word_starts = _fold_with_word_starts(text)
     found: list[Any] = []
     taken = [False] * len(folded)
     for key in sorted(index, key=len, reverse=True):
@@ -374,6 +393,8 @@ def _find_in_text(text: str, index: dict[str, Any], min_len: int) -> list[Any]:
             boundary_ok = (start == 0 or not (folded[start - 1].isdigit() and key[0].isdigit())) and (
                 end == len(folded) or not (folded[end].isdigit() and key[-1].isdigit())
             )
+            if len(key) <= 3 and start not in word_starts:
+                boundary_ok = False
             if boundary_ok and not any(taken[start:end]):
                 for i in range(start, end):
                     taken[i] = True

@@ -262,10 +262,7 @@ def parse_hardware_question(text: str) -> HardwareQuery:
 
     gpu = None
     gpu_match = _GPU_RE.search(text)
-    # The catalog's free-text search also finds short ids inside other words
-    # ("t4" in "GPT-4"), so it is trusted only next to a GPU word or our own match.
-    gpu_context = gpu_match is not None or re.search(r"gpu|ekran kart|kartım|kartı|vram|rtx|gtx|radeon|apple|macbook|nvidia", lowered)
-    gpus = _catalog_find("gpus", gpu_match.group("gpu") if gpu_match else text) if gpu_context else []
+    gpus = _catalog_find("gpus", gpu_match.group("gpu") if gpu_match else text)
     if gpus:
         gpu = gpus[0].name
     elif gpu_match:

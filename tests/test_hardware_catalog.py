@@ -153,3 +153,15 @@ def test_bundled_catalog_matches_the_generator() -> None:
     assert build_catalog.build_models(facts) == bundled
     bundled_gpus = json.loads((build_catalog.DATA_DIR / "gpus.json").read_text(encoding="utf-8"))["gpus"]
     assert build_catalog.build_gpus(facts) == bundled_gpus
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GPT-4 ile Llama 3 8B farkı ne?", []),
+        ("Elimde bir T4 var, yeter mi?", ["NVIDIA T4"]),
+        ("nvidia t4 kartım var", ["NVIDIA T4"]),
+    ],
+)
+def test_short_gpu_names_only_match_whole_words(text: str, expected: list[str]) -> None:
+    assert [gpu.name for gpu in catalog.find_gpus_in_text(text)] == expected

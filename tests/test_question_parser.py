@@ -102,3 +102,8 @@ def test_plain_course_question_is_not_hardware():
 
 def test_describe_is_short_turkish():
     assert HardwareQuery(model="Llama 3.1 8B", bits=4, vram_gb=8.0).describe() == "model: Llama 3.1 8B, hassasiyet: 4-bit, VRAM: 8 GB"
+
+
+def test_gpt4_is_not_a_t4_but_a_bare_t4_is() -> None:
+    assert parse("GPT-4 ile Llama 3 8B farkı ne?").gpu is None
+    assert parse("Elimde bir T4 var, Mistral 7B 4-bit sığar mı?").gpu == "NVIDIA T4"
