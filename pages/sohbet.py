@@ -20,7 +20,7 @@ with st.sidebar:
         finished = st.session_state.thread_id
         chat.new_chat()
         built = resources.tutor_if_ready(settings)
-        if built is not None and hasattr(built, "reset"):
+        if built is not None:
             built.reset(finished)  # the old conversation's memory is not needed any more
         st.rerun()
     info = st.session_state.get("mode_info") or render.preview_mode(settings)

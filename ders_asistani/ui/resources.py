@@ -8,7 +8,6 @@ Imports of torch, Chroma and LangChain happen inside the factories only.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import logging
 import threading
@@ -53,17 +52,9 @@ def _knowledge_base(key: str, _settings: Settings) -> Any:
 def _tutor(key: str, _settings: Settings) -> Any:
     # One knowledge base per process, shared by the chat and the instructor page:
     # a re-index is seen by the chat at once and the embedding model loads once.
-    kb = _knowledge_base(key, _settings)
-    try:
-        from chains.assistant import build_tutor
-    except ImportError:
-        build_tutor = None
-    if build_tutor is not None and "knowledge_base" in inspect.signature(build_tutor).parameters:
-        built = build_tutor(_settings, knowledge_base=kb)
-    else:
-        from chains.tutor import Tutor
+    from chains.assistant import build_tutor
 
-        built = Tutor(_settings, kb.retriever())
+    built = build_tutor(_settings, knowledge_base=_knowledge_base(key, _settings))
     _built_tutors[key] = built
     return built
 
@@ -118,9 +109,7 @@ def start_warmup(value: Settings) -> None:
             tutor(value)
             # Embedding models, the lexical index and any per-passage vectors are
             # built on the first search; do it now rather than in a student's turn.
-            warm = getattr(knowledge_base(value).retriever(), "warm_up", None)
-            if callable(warm):
-                warm()
+            knowledge_base(value).retriever().warm_up()
         except Exception:  # the chat shows the real error when it asks
             log.exception("warm-up failed")
 
@@ -134,9 +123,7 @@ def refresh_search_in_background(value: Settings) -> None:
 
     def run() -> None:
         try:
-            refresh = getattr(knowledge_base(value).retriever(), "refresh", None)
-            if callable(refresh):
-                refresh()
+            knowledge_base(value).retriever().refresh()
         except Exception:
             log.exception("search refresh after ingest failed")
 
