@@ -32,11 +32,9 @@ def main() -> None:
 
             page.goto(server.url)
             ask_in_browser(page, "Llama 3.1 8B modelini 4-bit ile RTX 3060 12 GB'ta çalıştırabilir miyim?", 90_000)
-            page.get_by_test_id("stExpander").filter(has_text="Kaynaklar").last.click()
+            # Sources stay collapsed: open, they push the question and the answer out of the picture.
+            expect(page.get_by_test_id("stExpander").filter(has_text="Kaynaklar").last).to_be_visible()
             page.wait_for_timeout(500)
-            # Streamlit scrolls the chat to the newest message; the README shows the page from the top.
-            page.evaluate("document.querySelectorAll('*').forEach(e => { if (e.scrollTop > 0) e.scrollTop = 0; })")
-            page.wait_for_timeout(300)
             page.screenshot(path=str(OUT / "sohbet.png"))
 
             page.get_by_test_id("stSidebarNavLink").filter(has_text="VRAM Hesaplayıcı").click()
