@@ -42,3 +42,22 @@ def settings_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return Settings(_env_file=None, **overrides)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def course_retriever(tmp_path_factory: pytest.TempPathFactory):
+    """One real, read-only index of the course documents, shared by the retrieval tests."""
+    from ders_asistani.settings import Settings
+    from vectorstore.knowledge_base import KnowledgeBase
+
+    root = tmp_path_factory.mktemp("course-index")
+    knowledge = root / "knowledge"
+    shutil.copytree(COURSE_DIR, knowledge)
+    settings = Settings(_env_file=None, knowledge_dir=knowledge, storage_dir=root / "storage")
+    kb = KnowledgeBase(settings)
+    report = kb.ingest()
+    assert report.chunks > 0 and not report.errors
+    retriever = kb.retriever()
+    retriever.warm_up()
+    yield retriever
+    kb.close()

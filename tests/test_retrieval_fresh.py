@@ -21,7 +21,6 @@ they catch regressions; they are not targets.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -63,25 +62,6 @@ def test_every_evidence_span_occurs_in_the_repaired_document(fresh_items):
         assert " ".join(item.evidence.split()) in " ".join(documents[item.source].split()), item.id
         for alternative in item.alternatives:
             assert any(evidence_key(alternative) in key for key in keys.values()), item.id
-
-
-@pytest.fixture(scope="module")
-def course_retriever(tmp_path_factory: pytest.TempPathFactory):
-    # Same construction as tests/test_retriever.py: one real index per module.
-    from ders_asistani.settings import Settings
-    from vectorstore.knowledge_base import KnowledgeBase
-
-    root = tmp_path_factory.mktemp("fresh")
-    knowledge = root / "knowledge"
-    shutil.copytree(COURSE_DIR, knowledge)
-    settings = Settings(_env_file=None, knowledge_dir=knowledge, storage_dir=root / "storage")
-    kb = KnowledgeBase(settings)
-    report = kb.ingest()
-    assert report.chunks > 0 and not report.errors
-    retriever = kb.retriever()
-    retriever.warm_up()
-    yield retriever
-    kb.close()
 
 
 @pytest.fixture(scope="module")

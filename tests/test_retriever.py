@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import COURSE_DIR, TEST_DATA
+from conftest import TEST_DATA
 from vectorstore.evaluation import hit_rank, load_eval_set, quality
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def course_retriever(tmp_path_factory: pytest.TempPathFactory):
-    from ders_asistani.settings import Settings
-    from vectorstore.knowledge_base import KnowledgeBase
-
-    root = tmp_path_factory.mktemp("retriever")
-    knowledge = root / "knowledge"
-    shutil.copytree(COURSE_DIR, knowledge)
-    settings = Settings(_env_file=None, knowledge_dir=knowledge, storage_dir=root / "storage")
-    kb = KnowledgeBase(settings)
-    report = kb.ingest()
-    assert report.chunks > 0 and not report.errors
-    retriever = kb.retriever()
-    retriever.warm_up()
-    yield retriever
-    kb.close()
 
 
 def test_passages_carry_text_source_section_and_scores(course_retriever):
