@@ -104,12 +104,8 @@ def startup_and_answer(course_root: Path, knowledge: Path, storage: Path, rounds
                 health, ready, server = time_to_interactive(browser, env, "app.py", REPO)
                 results["app"].append(ready)
                 try:
-                    page = browser.new_page(viewport={"width": 1280, "height": 900})
-                    page.goto(server.url)
-                    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
-                    started = time.perf_counter()
-                    ask_in_browser(page, QUESTIONS[0], timeout_ms=120_000)
-                    answers.append(time.perf_counter() - started)
+                    page, seconds = open_chat_and_time_first_answer(browser, server, timeout_ms=120_000)
+                    answers.append(seconds)
                     for question in QUESTIONS[1:4]:
                         ask_in_browser(page, question, timeout_ms=120_000)
                     memory.append(server.memory_kb())
@@ -288,6 +284,16 @@ def concurrency_in_browser(knowledge: Path, storage: Path, students: int) -> Non
         print(f"  server memory: {server.memory_kb()}")
 
 
+def open_chat_and_time_first_answer(browser, server, timeout_ms: int):
+    """Open the chat in a new tab and time the first question until its answer shows."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server.url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
+    started = time.perf_counter()
+    ask_in_browser(page, QUESTIONS[0], timeout_ms=timeout_ms)
+    return page, time.perf_counter() - started
+
+
 def cold_first_answer(root: Path) -> None:
     """First answer on a course indexed a moment ago with no caches from a previous run."""
     from playwright.sync_api import sync_playwright
@@ -298,12 +304,7 @@ def cold_first_answer(root: Path) -> None:
         try:
             _health, ready, server = time_to_interactive(browser, offline_env(knowledge, storage), "app.py", REPO)
             try:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                page.goto(server.url)
-                page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
-                started = time.perf_counter()
-                ask_in_browser(page, QUESTIONS[0], timeout_ms=300_000)
-                answer = time.perf_counter() - started
+                _page, answer = open_chat_and_time_first_answer(browser, server, timeout_ms=300_000)
                 memory = server.memory_kb()
             finally:
                 server.__exit__()
