@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     dense_candidates: int = 50
     second_dense_model: str = "multilingual-e5-small"
     second_dense_share: float = 0.7
+    restore_diacritics: bool = True
+    word_neighbors: bool = True
+    neighbor_count: int = 4
+    neighbor_threshold: float = 0.6
+    neighbor_weight: float = 0.5
 
     # --- language model --------------------------------------------------------
     llm_provider: Provider = "auto"

@@ -101,6 +101,20 @@ class CountingEmbeddings(Embeddings):
                 self._query_cache.popitem(last=False)
         return list(vector)
 
+    def embed_words(self, words: list[str]) -> list[list[float]]:
+        """Vectors of single words for query expansion.
+
+        Not counted with `embed_documents`: the counters prove what ingest
+        embeds, and the retriever's word vectors are a search-side cache.
+        """
+        if not words:
+            return []
+        model = self.load()
+        vectors: list[list[float]] = []
+        for start in range(0, len(words), _BATCH_SIZE):
+            vectors.extend(self._encode(model, list(words[start : start + _BATCH_SIZE])))
+        return vectors
+
     def reset_counters(self) -> None:
         self.document_calls = 0
         self.documents_embedded = 0

@@ -150,10 +150,13 @@ class LexicalIndex:
     def coverage(self, query_terms: Sequence[QueryTerm]) -> np.ndarray:
         """Per chunk, the idf-weighted share of the query's concepts it covers (0..1).
 
-        A concept (one typed word) counts as covered to the degree its best
-        alternative scores relative to that alternative's best chunk. Unseen
-        words keep their full weight, so questions about things the course
-        never mentions score low.
+        A concept (one typed word) is covered by the presence of its best
+        alternative, counted at that alternative's weight (capped at 1): the
+        typed word fully, a glossary synonym or typo correction partly. Presence,
+        not BM25: a BM25 share relative to the best chunk penalized long chunks
+        and chunks naming a concept once (all three splits: MRR@5 +0.01-0.03).
+        Unseen words keep their full weight, so questions about things the
+        course never mentions score low.
         """
         concepts: dict[str, list[QueryTerm]] = defaultdict(list)
         for qt in query_terms:
@@ -172,10 +175,8 @@ class LexicalIndex:
                 posting = self._postings.get(qt.term)
                 if posting is None:
                     continue
-                docs, scores = posting
-                share = np.zeros(self.size, dtype=np.float64)
-                share[docs] = min(qt.weight, 1.0) * scores / scores.max()
-                np.maximum(best, share, out=best)
+                docs = posting[0]
+                best[docs] = np.maximum(best[docs], min(qt.weight, 1.0))
             covered += weight * best
         return covered / total_weight if total_weight > 0 else covered
 
@@ -211,6 +212,8 @@ def build_query(
     expansion_weight: float = 0.5,
     typo_weight: float = 0.7,
     bigram_weight: float = 0.5,
+    neighbors: Sequence[tuple[str, str, float]] = (),
+    neighbor_weight: float = 0.5,
 ) -> list[QueryTerm]:
     """Weighted terms of a student question.
 
@@ -219,7 +222,10 @@ def build_query(
       ("Falkon" -> "falcon") with `typo_weight`;
     - `expansions`: (matched phrase, added phrases) pairs from the glossary;
       added terms get `expansion_weight` and count as alternatives of the
-      matched words for the coverage signal.
+      matched words for the coverage signal;
+    - `neighbors`: (typed word, course word, similarity) from word embeddings
+      ("ufak" -> "küçük"); the course word gets `neighbor_weight * similarity`
+      as an alternative of the typed word.
     """
     weights: dict[tuple[str, str], float] = {}
 
@@ -243,6 +249,11 @@ def build_query(
         for concept in dict.fromkeys(matched_terms):
             for t in dict.fromkeys(added_terms):
                 add(t, expansion_weight, concept)
+    for word, neighbor, similarity in neighbors:
+        concept = index.term_of(word)
+        t = index.term_of(neighbor)
+        if t != concept:
+            add(t, neighbor_weight * similarity, concept)
     if index.bigrams and bigram_weight > 0:
         for pair in bigram_terms(typed):
             add(pair, bigram_weight, "")

@@ -1,0 +1,167 @@
+"""Course words that mean what a student's unknown word means.
+
+Students paraphrase: "ufak modellerin artıları" for "küçük dil modelinin
+avantajları". The glossary covers the course's key terms; this covers the long
+tail. Every word of the course gets a vector from the store's embedding model
+(multilingual USE: "ufak" -> "küçük", "small"; "laptop" -> "bilgisayar";
+"hafıza" -> "bellek", "memory"; "koşturmak" -> "çalıştırmak"). A question word
+the course never uses is then searched, with a lower weight, as its nearest
+course words (`lexical.build_query(neighbors=...)`).
+
+Measured with `ders-asistani eval retrieval` (questions the course answers):
+paraphrase MRR@5 0.79 -> 0.83, holdout split 0.87 -> 0.88, fresh split
+0.76 -> 0.79. Only words the course does not use are expanded: expanding every
+word added noise (tune split worse). Similarity threshold 0.6 and 4 neighbors
+were the plateau; 0.7 lost most of the gain.
+
+Word vectors are cached by word in memory and under STORAGE_DIR, so a restart
+or an ingest embeds only new words (1,500 course words take ~2 s once).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Protocol, Sequence
+
+import numpy as np
+
+from turkish.tokenize import STOPWORDS, fold_ascii, turkish_lower
+
+logger = logging.getLogger(__name__)
+
+ASKED_CACHE_SIZE = 4096
+_WORD_RE = re.compile(r"[^\W\d_]{3,}")
+_APOSTROPHE_SUFFIX_RE = re.compile(r"(\w)['’`´]\w+")
+
+
+class WordEmbedder(Protocol):
+    model_id: str
+
+    def embed_words(self, words: list[str]) -> list[list[float]]: ...
+
+
+def words_of(text: str) -> list[str]:
+    """Turkish-lowercased words of 3+ letters, without stopwords or apostrophe suffixes."""
+    text = _APOSTROPHE_SUFFIX_RE.sub(r"\1", turkish_lower(text))
+    return [w for w in _WORD_RE.findall(text) if fold_ascii(w) not in STOPWORDS]
+
+
+def vocabulary(texts: Iterable[str]) -> list[str]:
+    """Distinct course words, in first-seen order."""
+    return list(dict.fromkeys(w for text in texts for w in words_of(text)))
+
+
+def _normalized(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+@dataclass(frozen=True)
+class NeighborIndex:
+    """Unit vectors of the course vocabulary; immutable (part of a retriever snapshot)."""
+
+    words: list[str]
+    matrix: np.ndarray
+
+    def neighbors(
+        self, words: Sequence[str], vectors: np.ndarray, count: int, threshold: float
+    ) -> list[tuple[str, str, float]]:
+        """(word, course word, cosine) for the `count` nearest course words at or above `threshold`."""
+        if not len(words) or not self.words:
+            return []
+        sims = _normalized(np.asarray(vectors, dtype=np.float32)) @ self.matrix.T
+        found: list[tuple[str, str, float]] = []
+        for word, row in zip(words, sims):
+            for j in np.argsort(-row)[:count]:
+                if row[j] < threshold:
+                    break
+                found.append((word, self.words[int(j)], float(row[j])))
+        return found
+
+
+class WordVectors:
+    """Word -> vector cache (memory + one .npz file), filled through the embedding model."""
+
+    def __init__(self, embedder: WordEmbedder, cache_path: Path | None) -> None:
+        self.embedder = embedder
+        self.cache_path = cache_path
+        self._vectors: dict[str, np.ndarray] = {}
+        # Question words are kept apart from the saved course vocabulary, bounded.
+        self._asked: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._disk_loaded = False
+
+    def _load_disk(self) -> None:
+        if self._disk_loaded or self.cache_path is None:
+            return
+        self._disk_loaded = True
+        try:
+            with np.load(self.cache_path, allow_pickle=False) as data:
+                words, matrix = data["words"], data["vectors"]
+            with self._lock:
+                for word, vector in zip(words.tolist(), matrix):
+                    self._vectors.setdefault(str(word), vector.astype(np.float32))
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - a broken cache is only slower
+            logger.warning("Sözcük vektörü önbelleği okunamadı (%s); yeniden hesaplanacak.", exc)
+
+    def _save_disk(self) -> None:
+        if self.cache_path is None:
+            return
+        with self._lock:
+            words = list(self._vectors)
+            matrix = np.stack([self._vectors[w] for w in words]) if words else np.zeros((0, 1), np.float32)
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.cache_path.with_name(f"{self.cache_path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
+            np.savez(tmp, words=np.array(words), vectors=matrix)
+            os.replace(tmp, self.cache_path)
+        except OSError as exc:
+            logger.warning("Sözcük vektörü önbelleği yazılamadı: %s", exc)
+
+    def index(self, words: Sequence[str], cached_only: bool = False) -> NeighborIndex | None:
+        """A NeighborIndex over `words`; None if `cached_only` and some are not cached yet."""
+        self._load_disk()
+        with self._lock:
+            missing = [w for w in dict.fromkeys(words) if w not in self._vectors]
+        if missing:
+            if cached_only:
+                return None
+            vectors = self.embedder.embed_words(missing)
+            with self._lock:
+                for word, vector in zip(missing, vectors):
+                    self._vectors[word] = np.asarray(vector, dtype=np.float32)
+            self._save_disk()
+        with self._lock:
+            matrix = np.stack([self._vectors[w] for w in words]) if words else np.zeros((0, 1), np.float32)
+        return NeighborIndex(list(words), _normalized(matrix))
+
+    def embed(self, words: Sequence[str]) -> np.ndarray:
+        """Vectors of a question's words: course words from the cache, the rest in one call."""
+        if not len(words):
+            return np.zeros((0, 1), dtype=np.float32)
+        with self._lock:
+            known = {w: self._vectors.get(w, self._asked.get(w)) for w in words}
+            for w in known:
+                if w in self._asked:
+                    self._asked.move_to_end(w)  # least recently asked goes first
+        missing = [w for w, v in known.items() if v is None]
+        if missing:
+            vectors = self.embedder.embed_words(missing)
+            if len(vectors) != len(missing):
+                raise ValueError(f"embed_words returned {len(vectors)} vectors for {len(missing)} words")
+            for word, vector in zip(missing, vectors):
+                known[word] = np.asarray(vector, dtype=np.float32)
+            with self._lock:
+                for word in missing:
+                    self._asked[word] = known[word]  # type: ignore[assignment]
+                while len(self._asked) > ASKED_CACHE_SIZE:
+                    self._asked.popitem(last=False)
+        return np.stack([known[w] for w in words])  # type: ignore[misc]
