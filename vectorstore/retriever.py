@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -71,6 +70,7 @@ from turkish.glossary import Glossary, load_glossary
 from turkish.tokenize import fold_ascii
 from vectorstore.lexical import LexicalIndex, QueryTerm, build_query
 from vectorstore.types import Passage, SearchResponse
+from vectorstore.vector_cache import load_vectors, save_vectors
 from vectorstore.word_neighbors import NeighborIndex, WordVectors, vocabulary, words_of
 
 if TYPE_CHECKING:
@@ -388,29 +388,17 @@ class SecondDense:
         if self._disk_loaded or self.cache_path is None:
             return
         self._disk_loaded = True
-        try:
-            with np.load(self.cache_path, allow_pickle=False) as data:
-                keys, matrix = data["keys"], data["vectors"]
-            with self._vectors_lock:
-                for key, vector in zip(keys.tolist(), matrix):
-                    self._vectors.setdefault(str(key), vector.astype(np.float32))
-        except FileNotFoundError:
-            pass
-        except Exception as exc:  # noqa: BLE001 - a broken cache is only slower
-            logger.warning("e5 önbelleği okunamadı (%s); yeniden hesaplanacak.", exc)
+        saved = load_vectors(self.cache_path, "keys", "e5")
+        with self._vectors_lock:
+            for key, vector in saved.items():
+                self._vectors.setdefault(key, vector)
 
     def _save_disk(self, keys: list[str]) -> None:
         if self.cache_path is None:
             return
         with self._vectors_lock:
-            rows = [(k, self._vectors[k]) for k in keys if k in self._vectors]
-        try:
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.cache_path.with_name(f"{self.cache_path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
-            np.savez(tmp, keys=np.array([k for k, _ in rows]), vectors=np.stack([v for _, v in rows]))
-            os.replace(tmp, self.cache_path)
-        except OSError as exc:
-            logger.warning("e5 önbelleği yazılamadı: %s", exc)
+            rows = {k: self._vectors[k] for k in keys if k in self._vectors}
+        save_vectors(self.cache_path, "keys", rows, "e5")
 
     def cached(self, texts: Sequence[str]) -> np.ndarray | None:
         """Passage vectors if every text is already cached (memory or disk), else None."""

@@ -20,8 +20,6 @@ or an ingest embeds only new words (1,500 course words take ~2 s once).
 
 from __future__ import annotations
 
-import logging
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -32,8 +30,7 @@ from typing import Iterable, Protocol, Sequence
 import numpy as np
 
 from turkish.tokenize import STOPWORDS, fold_ascii, turkish_lower
-
-logger = logging.getLogger(__name__)
+from vectorstore.vector_cache import load_vectors, save_vectors
 
 ASKED_CACHE_SIZE = 4096
 _WORD_RE = re.compile(r"[^\W\d_]{3,}")
@@ -101,30 +98,17 @@ class WordVectors:
         if self._disk_loaded or self.cache_path is None:
             return
         self._disk_loaded = True
-        try:
-            with np.load(self.cache_path, allow_pickle=False) as data:
-                words, matrix = data["words"], data["vectors"]
-            with self._lock:
-                for word, vector in zip(words.tolist(), matrix):
-                    self._vectors.setdefault(str(word), vector.astype(np.float32))
-        except FileNotFoundError:
-            pass
-        except Exception as exc:  # noqa: BLE001 - a broken cache is only slower
-            logger.warning("Sözcük vektörü önbelleği okunamadı (%s); yeniden hesaplanacak.", exc)
+        saved = load_vectors(self.cache_path, "words", "Sözcük vektörü")
+        with self._lock:
+            for word, vector in saved.items():
+                self._vectors.setdefault(word, vector)
 
     def _save_disk(self) -> None:
         if self.cache_path is None:
             return
         with self._lock:
-            words = list(self._vectors)
-            matrix = np.stack([self._vectors[w] for w in words]) if words else np.zeros((0, 1), np.float32)
-        try:
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.cache_path.with_name(f"{self.cache_path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
-            np.savez(tmp, words=np.array(words), vectors=matrix)
-            os.replace(tmp, self.cache_path)
-        except OSError as exc:
-            logger.warning("Sözcük vektörü önbelleği yazılamadı: %s", exc)
+            vectors = dict(self._vectors)
+        save_vectors(self.cache_path, "words", vectors, "Sözcük vektörü")
 
     def index(self, words: Sequence[str], cached_only: bool = False) -> NeighborIndex | None:
         """A NeighborIndex over `words`; None if `cached_only` and some are not cached yet."""
