@@ -454,7 +454,6 @@ class _Snapshot:
     index: LexicalIndex
     second: np.ndarray | None = None  # passage vectors of the second dense model
     restorer: DiacriticRestorer = field(default_factory=DiacriticRestorer)
-    vocabulary: list[str] = field(default_factory=list)
     neighbors: NeighborIndex | None = None  # course word vectors (query expansion)
 
 
@@ -518,7 +517,7 @@ class HybridRetriever:
                 self._start_filler(generation, "neighbors", lambda: words_cache.index(words))
         self.last_rebuild_ms = (time.perf_counter() - started) * 1000
         return _Snapshot(
-            generation, chunks, {cid: i for i, cid in enumerate(ids)}, index, second, restorer, words, neighbors
+            generation, chunks, {cid: i for i, cid in enumerate(ids)}, index, second, restorer, neighbors
         )
 
     def _start_filler(self, generation: str, name: str, compute: Callable[[], Any]) -> None:

@@ -110,6 +110,12 @@ class WordVectors:
             vectors = dict(self._vectors)
         save_vectors(self.cache_path, "words", vectors, "Sözcük vektörü")
 
+    def _embed(self, words: list[str]) -> list[np.ndarray]:
+        vectors = self.embedder.embed_words(words)
+        if len(vectors) != len(words):
+            raise ValueError(f"embed_words returned {len(vectors)} vectors for {len(words)} words")
+        return [np.asarray(vector, dtype=np.float32) for vector in vectors]
+
     def index(self, words: Sequence[str], cached_only: bool = False) -> NeighborIndex | None:
         """A NeighborIndex over `words`; None if `cached_only` and some are not cached yet."""
         self._load_disk()
@@ -118,10 +124,9 @@ class WordVectors:
         if missing:
             if cached_only:
                 return None
-            vectors = self.embedder.embed_words(missing)
+            vectors = self._embed(missing)
             with self._lock:
-                for word, vector in zip(missing, vectors):
-                    self._vectors[word] = np.asarray(vector, dtype=np.float32)
+                self._vectors.update(zip(missing, vectors))
             self._save_disk()
         with self._lock:
             matrix = np.stack([self._vectors[w] for w in words]) if words else np.zeros((0, 1), np.float32)
@@ -138,11 +143,7 @@ class WordVectors:
                     self._asked.move_to_end(w)  # least recently asked goes first
         missing = [w for w, v in known.items() if v is None]
         if missing:
-            vectors = self.embedder.embed_words(missing)
-            if len(vectors) != len(missing):
-                raise ValueError(f"embed_words returned {len(vectors)} vectors for {len(missing)} words")
-            for word, vector in zip(missing, vectors):
-                known[word] = np.asarray(vector, dtype=np.float32)
+            known.update(zip(missing, self._embed(missing)))
             with self._lock:
                 for word in missing:
                     self._asked[word] = known[word]  # type: ignore[assignment]
