@@ -35,8 +35,9 @@ answerable course questions, tuned only on the "tune" split; see README):
   holdout 0.83 -> 0.86, fresh 0.76 -> 0.78. Unseen split: 0.79 before and
   after (hit@5 0.91 -> 0.89, ASCII-only 0.90 -> 0.96, answerable questions
   wrongly flagged off-topic 3 -> 0 of 85): the seen gains did not generalize.
-  A pointwise learned fusion (logistic regression on the same features) and
-  the `nanoranker` reranker (USE + a small MLP; MRR@5 0.36 alone) were worse.
+  In throwaway experiments (scripts not kept), a pointwise learned fusion
+  (logistic regression on the same features) and the `nanoranker` reranker
+  (USE + a small MLP; MRR@5 0.36 alone) were worse.
 - Things measured and dropped: section headings in the embedded text (hurt
   e5), sentence-level dense max-sim (again: +0.01 tune MRR, noise, and ~500
   more e5 passage vectors), a sentence-level co-occurrence bonus, a
