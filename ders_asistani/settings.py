@@ -38,8 +38,8 @@ class Settings(BaseSettings):
 
     # --- retrieval -------------------------------------------------------------
     retrieval_k: int = 5
-    lexical_weight: float = 0.4
-    dense_weight: float = 0.6
+    lexical_weight: float = 0.5
+    dense_weight: float = 0.5
     offtopic_threshold: float = 0.35
     retrieval_fusion: Literal["linear", "rrf", "lexical", "dense"] = "linear"
     lexical_signal: Literal["rerank", "coverage", "bm25"] = "rerank"

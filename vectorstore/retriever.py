@@ -95,8 +95,8 @@ class RetrievalConfig:
     """Retrieval knobs (from Settings; experiments build it directly)."""
 
     k: int = 5
-    lexical_weight: float = 0.4
-    dense_weight: float = 0.6
+    lexical_weight: float = 0.5
+    dense_weight: float = 0.5
     fusion: FusionMethod = "linear"
     # What the lexical side contributes to linear fusion: "bm25" (max-scaled
     # BM25), "coverage" (the idf-weighted share of the question's concepts a
