@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     neighbor_count: int = 4
     neighbor_threshold: float = 0.6
     neighbor_weight: float = 0.5
+    definition_bonus: float = 0.3
 
     # --- language model --------------------------------------------------------
     llm_provider: Provider = "auto"

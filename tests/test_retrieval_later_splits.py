@@ -1,4 +1,4 @@
-"""Regression floors on the two splits written after tuning.
+"""Regression floors on the splits written after tuning.
 
 - fresh (tests/data/retrieval_eval_fresh.jsonl): 50 questions (42 answerable,
   8 not, 3 obviously off-topic), written after the first retriever was tuned.
@@ -18,6 +18,23 @@
   The second round's gains on the seen splits did not carry over: on unseen
   questions both rounds are equal, below the issue's targets (hit@5 0.95,
   MRR@5 0.85). Paraphrases are the gap.
+
+- unseen2 and unseen3 (100 questions each: 85 answerable, 15 not, 5
+  obviously off-topic): written by two more helpers from the cleaned course
+  documents alone, without seeing the retriever or any earlier question, in
+  the third round (2026-11-22). unseen2 was measured once after the fusion
+  weights were moved to 0.5/0.5 on the four earlier splits; unseen3 once
+  after the definition bonus (`turkish.definitions`) was added on the five
+  earlier ones (`ders-asistani eval retrieval --questions ...`):
+
+      unseen2: hit@1 0.69  hit@5 0.88  MRR@5 0.77 (0.69-0.84); 0.40/0.60 weights: 0.77
+               (with the later definition bonus: hit@1 0.73, MRR@5 0.79)
+      unseen3: hit@1 0.69  hit@5 0.89  MRR@5 0.77 (0.70-0.85); without the bonus 0.77
+      baseline: MRR@5 0.21 on both
+
+  Three independent never-seen splits agree: about 0.77-0.79 MRR@5 and 0.88-0.89
+  hit@5, whatever the seen splits gained. On unseen2 ASCII-only questions
+  score below the rest (MRR@5 0.69 vs 0.79); on the other splits they do not.
 
 The floors are the level reached minus about two questions: they catch
 regressions, they are not the targets.
@@ -41,11 +58,17 @@ class Split:
     obvious: int
     floors: dict[str, float]
     paraphrase_hit5: float
+    # How far ASCII-only questions (n=12: one question moves MRR@5 ~0.08) may trail the rest.
+    ascii_gap: float = 0.1
 
 
 SPLITS = [
     Split("fresh", 50, 8, 3, {"hit@5": 0.90, "mrr@5": 0.74, "hit@1": 0.60}, paraphrase_hit5=0.86),
     Split("unseen", 100, 15, 5, {"hit@5": 0.85, "mrr@5": 0.75, "hit@1": 0.67}, paraphrase_hit5=0.64),
+    Split(
+        "unseen2", 100, 15, 5, {"hit@5": 0.85, "mrr@5": 0.76, "hit@1": 0.69}, paraphrase_hit5=0.75, ascii_gap=0.15
+    ),
+    Split("unseen3", 100, 15, 5, {"hit@5": 0.86, "mrr@5": 0.74, "hit@1": 0.66}, paraphrase_hit5=0.71),
 ]
 
 
@@ -113,7 +136,7 @@ def test_quality_floor(split, responses):
     assert quality(paraphrase)["hit@5"] >= split.paraphrase_hit5
     # Students typing without Turkish letters are served as well as the rest.
     ascii_only = [r for r, i in zip(ranks, answerable) if i.kind == "ascii"]
-    assert quality(ascii_only)["mrr@5"] >= scores["mrr@5"] - 0.1, scores
+    assert quality(ascii_only)["mrr@5"] >= scores["mrr@5"] - split.ascii_gap, scores
 
 
 @pytest.mark.slow

@@ -143,3 +143,32 @@ def test_word_neighbours_and_restoration_can_be_switched_off(settings_factory, c
         assert not list(settings.storage_dir.glob("words-*.npz"))
     finally:
         kb.close()
+
+
+# --- definition questions --------------------------------------------------------------------
+DEFINITION_CASES = [
+    ("SLM ne demek", "dil modelidir"),
+    ("LLM nedir kısaca", "yapay zeka modelleridir"),
+    ("langchain tam olarak ne işe yarıyor", "açık kaynak bir framework"),
+]
+
+
+@pytest.mark.parametrize("question, definition", DEFINITION_CASES)
+def test_definition_questions_get_the_defining_passage_first(course_retriever, question, definition):
+    top = course_retriever.search(question, k=5).passages[0]
+    assert definition in top.text, (question, top.text[:200])
+
+
+def test_without_the_definition_bonus_those_passages_lose_first_place(settings_factory, course_copy):
+    # The feature is what puts them first: the same index with DEFINITION_BONUS=0 does not.
+    from vectorstore.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase(settings_factory(knowledge_dir=course_copy, definition_bonus=0.0))
+    try:
+        kb.ingest()
+        retriever = kb.retriever()
+        retriever.warm_up()
+        firsts = [definition in retriever.search(q, k=5).passages[0].text for q, definition in DEFINITION_CASES]
+        assert not all(firsts), firsts
+    finally:
+        kb.close()
