@@ -16,6 +16,7 @@ ASCII fold, prefixes), so "LLM'lerin" and "llm" match.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from turkish.tokenize import DEFAULT_PREFIX_LENGTH, index_terms, normalize
@@ -30,7 +31,7 @@ _DEFINITION_QUESTION_RE = re.compile(
 _REQUEST_WORDS = frozenset(
     """
     nedir nelerdir ne demek demektir tanim tanimi tanimla tanimlar anlama anlami anlamina gelir geliyor
-    gelmektedir ise yarar yariyor yaramaktadir tam olarak kisaca kisaca acikla aciklar aciklayabilir
+    gelmektedir ise yarar yariyor yaramaktadir tam olarak kisaca acikla aciklar aciklayabilir
     misin musun mi mu basitce
     """.split()
 )
@@ -45,6 +46,7 @@ def _terms(text: str, prefix_length: int) -> Terms:
     return frozenset(index_terms(text, prefix_length=prefix_length))
 
 
+@lru_cache(maxsize=4)
 def _request_terms(prefix_length: int) -> Terms:
     return frozenset(word[:prefix_length] for word in _REQUEST_WORDS)
 
