@@ -27,21 +27,16 @@ notices and an offline answer. Memory is per `thread_id`, in process, thread-saf
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
-import threading
 import time
 import traceback
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, Iterator, Literal, Sequence
+from typing import Any, Iterator, Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
-from chains import offline
 from chains.agent import (
     COURSE_SEARCH_TOOL,
     ModelSelector,
@@ -53,17 +48,21 @@ from chains.agent import (
 )
 from chains.context import TOOL_ROUNDTRIP_RESERVE, Turn, estimate_tool_schema_tokens, format_passages, plan_prompt
 from chains.errors import ProviderFailure, classify, scrub
-from chains.prompts import GENERAL_KNOWLEDGE_LABEL, NOT_IN_COURSE, SYSTEM_PROMPT, user_message
+from chains.events import EventKind, TutorAnswer, TutorEvent, source_dicts
+from chains.memory import MAX_THREADS, MAX_TURNS_PER_THREAD, ThreadMemory, ThreadStore
+from chains.offline_compose import compose_offline
+from chains.prompts import GENERAL_KNOWLEDGE_LABEL, NOT_IN_COURSE, user_message
 from chains.providers import ProviderChoice, build_chat_model, resolve_provider
+from chains.stream_guard import REFUSAL, clean_answer, leaks_prompt
+from chains.turn_plan import plan_hardware, required_tool, search_query, tool_note
 from ders_asistani.settings import Settings
 from hardware.question_parser import HardwareQuery, parse_hardware_question
-from vectorstore.types import Passage, Retriever, SearchResponse
+from vectorstore.types import SearchResponse
+
+__all__ = ["EventKind", "MAX_THREADS", "MAX_TURNS_PER_THREAD", "REFUSAL", "Tutor", "TutorAnswer", "TutorEvent", "leaks_prompt"]
 
 log = logging.getLogger(__name__)
 
-EventKind = Literal["status", "sources", "tool_start", "tool_end", "token", "notice", "done"]
-MAX_TURNS_PER_THREAD = 20
-MAX_THREADS = 1000
 RECURSION_LIMIT = 12  # about five model calls per turn
 THREAD_LOCK_WAIT_S = 60.0
 # Tokens kept free for the forced tool's call and result in the second model call
@@ -73,99 +72,6 @@ TOOL_RESULT_RESERVE = {"vram_hesapla": 1100, "model_oner": 650}
 TOOL_CALL_TOKENS = 70  # the assistant's tool call message plus the tool message overhead
 
 EMPTY_QUESTION = "Lütfen bir soru yazın."
-REFUSAL = (
-    "Bu isteğe yardımcı olamam: sistem talimatlarımı, yapılandırmamı ve gizli anahtarları paylaşmıyorum. "
-    "Ders konularıyla (küçük dil modelleri, GPU donanımı, model seçimi) ilgili sorularınızı memnuniyetle cevaplarım."
-)
-
-
-@dataclass
-class TutorEvent:
-    kind: EventKind
-    payload: Any = None
-
-
-@dataclass
-class TutorAnswer:
-    answer: str
-    sources: list[dict[str, Any]] = field(default_factory=list)
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    mode: str = "offline"
-    model: str | None = None
-    notices: list[str] = field(default_factory=list)
-    answered_from_course: bool = False
-    generation_off_reason: str | None = None
-    # Diagnostics, not part of the ask JSON: estimated prompt tokens per model call
-    # and timings in milliseconds (retrieval, question-to-first-model-call, total).
-    prompt_tokens: list[int] = field(default_factory=list)
-    # The provider's own counts when it reports usage (Groq does), same order.
-    reported_prompt_tokens: list[int] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Exactly the `ders-asistani ask --json` schema."""
-        return {
-            "answer": self.answer,
-            "sources": [
-                {"n": s["n"], "source": s["source"], "section": s["section"], "text": s["text"]} for s in self.sources
-            ],
-            "tool_calls": [{"name": c["name"], "args": c["args"], "result": c["result"]} for c in self.tool_calls],
-            "mode": self.mode,
-            "model": self.model,
-            "notices": list(self.notices),
-        }
-
-
-@dataclass
-class _ThreadMemory:
-    turns: list[Turn] = field(default_factory=list)
-    hardware: HardwareQuery | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _source_dicts(passages: Sequence[Passage]) -> list[dict[str, Any]]:
-    return [
-        {
-            "n": i,
-            "source": p.source,
-            "section": p.section,
-            "text": p.text,
-            "title": p.title,
-            "page": p.page,
-            "slide": p.slide,
-        }
-        for i, p in enumerate(passages, start=1)
-    ]
-
-
-def _prompt_fragments() -> list[str]:
-    """Distinctive pieces of the system prompt; seeing one in an answer means a leak."""
-    fragments = []
-    for line in SYSTEM_PROMPT.splitlines():
-        line = re.sub(r"^\d+\.\s*", "", line.strip())
-        if len(line) >= 50:
-            fragments.append(" ".join(line.split())[:45].lower())
-    return fragments
-
-
-_FRAGMENTS = _prompt_fragments()
-
-
-def leaks_prompt(text: str) -> bool:
-    flat = " ".join(text.split()).lower()
-    return any(fragment in flat for fragment in _FRAGMENTS)
-
-
-def _continues(parsed: HardwareQuery) -> bool:
-    """A follow-up of the previous hardware question ("peki 4-bit olursa?", "RTX 4090 ile?")."""
-    if parsed.followup:
-        return True
-    changes_setting = any(
-        value is not None for value in (parsed.bits, parsed.quant, parsed.vram_gb, parsed.gpu, parsed.context_tokens)
-    )
-    return changes_setting and parsed.model is None and parsed.params_b is None and not parsed.is_hardware
-
-
 def _default_tools() -> list[BaseTool]:
     try:
         from chains.hardware_tools import hardware_tools
@@ -195,8 +101,7 @@ class Tutor:
             mode = self.provider.mode if self.provider.mode != "offline" else "groq"
             self.provider = ProviderChoice(mode, (str(name),))
         self.hardware_tools = list(_default_tools() if tools is None else tools)
-        self._threads: OrderedDict[str, _ThreadMemory] = OrderedDict()
-        self._threads_lock = threading.Lock()
+        self._threads = ThreadStore()
         self._agent = None
         self._selector: ModelSelector | None = None
         if self.provider.mode != "offline":
@@ -239,26 +144,25 @@ class Tutor:
         return answer
 
     def history(self, thread_id: str) -> list[Turn]:
-        memory = self._memory(thread_id)
+        memory = self._threads.get(thread_id)
         with memory.lock:
             return list(memory.turns)
 
     def load_history(self, thread_id: str, turns: Sequence[Turn], hardware: dict[str, Any] | None = None) -> None:
         """Restore a saved conversation (the CLI keeps threads in files)."""
-        memory = self._memory(thread_id)
+        memory = self._threads.get(thread_id)
         with memory.lock:
             memory.turns = list(turns)[-MAX_TURNS_PER_THREAD:]
             memory.hardware = HardwareQuery(**hardware) if hardware else None
 
     def export_history(self, thread_id: str) -> tuple[list[Turn], dict[str, Any] | None]:
-        memory = self._memory(thread_id)
+        memory = self._threads.get(thread_id)
         with memory.lock:
             hardware = dataclasses.asdict(memory.hardware) if memory.hardware else None
             return list(memory.turns), hardware
 
     def reset(self, thread_id: str) -> None:
-        with self._threads_lock:
-            self._threads.pop(thread_id, None)
+        self._threads.drop(thread_id)
 
     def stream(self, question: str, thread_id: str = "default") -> Iterator[TutorEvent]:
         started = time.perf_counter()
@@ -278,7 +182,7 @@ class Tutor:
                 ),
             )
             return
-        memory = self._memory(thread_id)
+        memory = self._threads.get(thread_id)
         # One turn at a time per thread keeps the history ordered. A turn whose
         # consumer walked away still holds the lock until its generator is closed,
         # so wait only a bounded time rather than hang the next question.
@@ -290,24 +194,19 @@ class Tutor:
                 memory.lock.release()
 
     # --- one turn ----------------------------------------------------------------
-    def _turn(self, question: str, memory: _ThreadMemory, started: float) -> Iterator[TutorEvent]:
+    def _turn(self, question: str, memory: ThreadMemory, started: float) -> Iterator[TutorEvent]:
         notices: list[str] = []
         parsed = parse_hardware_question(question)
-        hardware = parsed
         previous = memory.hardware
-        if previous is not None and _continues(parsed):
-            hardware = parsed.merged_with(previous)
+        hardware = plan_hardware(parsed, previous)
 
         # Retrieval first, on every turn; follow-ups search with the previous question too.
-        search_query = question
-        if parsed.followup and memory.turns:
-            search_query = f"{memory.turns[-1].question} {question}"
         retrieval_started = time.perf_counter()
-        response = self._search(search_query, notices)
+        response = self._search(search_query(question, parsed, memory.turns), notices)
         retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
-        context = TurnContext(retriever=self.retriever, required_tool=self._required_tool(hardware))
+        context = TurnContext(retriever=self.retriever, required_tool=required_tool(hardware, {tool.name for tool in self.hardware_tools}))
         context.add_sources(response.passages)
-        yield TutorEvent("sources", _source_dicts(context.sources))
+        yield TutorEvent("sources", source_dicts(context.sources))
         for notice in notices:
             yield TutorEvent("notice", notice)
 
@@ -348,7 +247,7 @@ class Tutor:
 
         if answer_text is None:
             numbered = list(enumerate(context.sources, start=1))
-            answer_text, from_course, offline_calls = self._offline(question, hardware, numbered, response)
+            answer_text, from_course, offline_calls = compose_offline(question, hardware, numbered, response)
             for call in offline_calls:
                 yield TutorEvent("tool_start", {"id": call["id"], "name": call["name"], "args": call["args"]})
                 yield TutorEvent("tool_end", {**call, "error": False})
@@ -357,9 +256,8 @@ class Tutor:
             answer_text = self._mark_general_knowledge(answer_text, response, tool_calls)
             from_course = bool(context.sources) and not response.off_topic and NOT_IN_COURSE.lower() not in answer_text.lower()
 
-        answer_text = self._clean(answer_text, len(context.sources))
-        memory.turns.append(Turn(question=question, answer=answer_text, tool_note=self._tool_note(tool_calls)))
-        del memory.turns[:-MAX_TURNS_PER_THREAD]
+        answer_text = clean_answer(answer_text, len(context.sources), self._secrets())
+        memory.remember(Turn(question=question, answer=answer_text, tool_note=tool_note(tool_calls)))
         if hardware.is_hardware or previous is not None and hardware is not parsed:
             memory.hardware = hardware
         to_llm = (context.first_model_call_at - started) * 1000 if context.first_model_call_at else None
@@ -368,7 +266,7 @@ class Tutor:
             timings["to_first_model_call_ms"] = round(to_llm, 2)
         answer = TutorAnswer(
             answer=answer_text,
-            sources=_source_dicts(context.sources),
+            sources=source_dicts(context.sources),
             tool_calls=[{"name": c["name"], "args": c["args"], "result": c["result"]} for c in tool_calls],
             mode=mode,
             model=self.model if mode != "offline" else None,
@@ -390,7 +288,7 @@ class Tutor:
         question: str,
         hardware: HardwareQuery,
         response: SearchResponse,
-        memory: _ThreadMemory,
+        memory: ThreadMemory,
         context: TurnContext,
         tool_calls: list[dict[str, Any]],
         notices: list[str],
@@ -400,7 +298,7 @@ class Tutor:
         messages = self.build_messages(question, hardware, response, memory.turns, context)
         if len(context.sources) != retrieved:
             # Passages that did not fit the budget are not citable: show only what the model saw.
-            yield TutorEvent("sources", _source_dicts(context.sources))
+            yield TutorEvent("sources", source_dicts(context.sources))
         pending: dict[str, dict[str, Any]] = {}
         final: str | None = None
         streamed = ""
@@ -449,7 +347,7 @@ class Tutor:
                         yield TutorEvent("tool_end", done)
                         if entry["name"] == COURSE_SEARCH_TOOL and len(context.sources) != sources_seen:
                             sources_seen = len(context.sources)
-                            yield TutorEvent("sources", _source_dicts(context.sources))
+                            yield TutorEvent("sources", source_dicts(context.sources))
         return final
 
     def build_messages(
@@ -495,16 +393,6 @@ class Tutor:
         return messages
 
     # --- helpers -----------------------------------------------------------------
-    def _required_tool(self, hardware: HardwareQuery) -> str | None:
-        names = {tool.name for tool in self.hardware_tools}
-        if hardware.intent == "recommend" and not hardware.model:
-            choice = "model_oner"
-        elif hardware.is_hardware and (hardware.model or hardware.params_b):
-            choice = "vram_hesapla"
-        else:
-            return None
-        return choice if choice in names else None
-
     def _validate(self, question: str) -> str | None:
         if not question:
             return EMPTY_QUESTION
@@ -513,17 +401,6 @@ class Tutor:
             return f"Sorunuz çok uzun ({len(question)} karakter); en fazla {limit} karakterlik bir soru yazın."
         return None
 
-    def _memory(self, thread_id: str) -> _ThreadMemory:
-        with self._threads_lock:
-            memory = self._threads.get(thread_id)
-            if memory is None:
-                memory = self._threads[thread_id] = _ThreadMemory()
-                while len(self._threads) > MAX_THREADS:
-                    self._threads.popitem(last=False)
-            else:
-                self._threads.move_to_end(thread_id)
-            return memory
-
     def _search(self, query: str, notices: list[str]) -> SearchResponse:
         try:
             return self.retriever.search(query, k=self.settings.retrieval_k)
@@ -531,30 +408,6 @@ class Tutor:
             log.exception("retrieval failed")
             notices.append("Ders belgelerinde arama şu an yapılamadı; cevap kaynaksız olabilir.")
             return SearchResponse(query=query, passages=[], coverage=0.0, off_topic=True)
-
-    def _offline(
-        self, question: str, hardware: HardwareQuery, numbered: list[tuple[int, Passage]], response: SearchResponse
-    ) -> tuple[str, bool, list[dict[str, Any]]]:
-        off_topic = response.off_topic
-        expansion = response.expanded_query if response.expanded_query != response.query else ""
-        parts: list[str] = []
-        calls: list[dict[str, Any]] = []
-        if hardware.is_hardware:
-            from chains.hardware_answers import answer_hardware
-
-            hw = answer_hardware(hardware)
-            if hw is not None:
-                parts.append(hw.text)
-                calls = hw.tool_calls
-        if parts:
-            # Next to computed numbers, quote the course only where it clearly matches.
-            course = offline.course_answer(question, numbered, off_topic, min_overlap=2, expansion=expansion)
-            if course.text:
-                parts.append(course.text)
-        else:
-            course = offline.course_answer(question, numbered, off_topic, expansion=expansion)
-            parts.append(course.text)
-        return "\n\n".join(parts), course.answered_from_course, calls
 
     @staticmethod
     def _mark_general_knowledge(text: str, response: SearchResponse, tool_calls: Sequence[dict[str, Any]]) -> str:
@@ -565,34 +418,6 @@ class Tutor:
         if NOT_IN_COURSE.lower() in text.lower() or leaks_prompt(text):
             return text
         return f"{NOT_IN_COURSE}. {GENERAL_KNOWLEDGE_LABEL}:\n\n{text}"
-
-    def _clean(self, text: str, source_count: int) -> str:
-        text = scrub(text, self._secrets())
-        if leaks_prompt(text):
-            return REFUSAL
-        # Citations must point at a passage the student can open.
-        return re.sub(r"\s?\[(\d+)\]", lambda m: m.group(0) if 1 <= int(m.group(1)) <= source_count else "", text)
-
-    @staticmethod
-    def _tool_note(tool_calls: Sequence[dict[str, Any]]) -> str:
-        """Key numbers of this turn's hardware tool calls, kept in memory for follow-ups."""
-        keys = ("model", "quant", "context", "mode", "gpu", "total_gb", "fits", "max_context", "tokens_per_s", "hata")
-        notes = []
-        for call in tool_calls:
-            if call["name"] == COURSE_SEARCH_TOOL:
-                continue
-            result = call["result"]
-            if isinstance(result, dict) and isinstance(result.get("oneriler"), list):
-                summary: Any = [
-                    {k: r.get(k) for k in ("model", "quant", "total_gb")} for r in result["oneriler"][:3] if isinstance(r, dict)
-                ]
-            elif isinstance(result, dict):
-                summary = {k: result[k] for k in keys if result.get(k) is not None}
-            else:
-                summary = result
-            args = json.dumps(call["args"], ensure_ascii=False, default=str)
-            notes.append(f"{call['name']}({args}) → {json.dumps(summary, ensure_ascii=False, default=str)[:300]}")
-        return "; ".join(notes)
 
     @staticmethod
     def _flush_notices(context: TurnContext, sink: list[str]) -> Iterator[TutorEvent]:
