@@ -23,6 +23,8 @@ summary of earlier questions.
 
 from __future__ import annotations
 
+import re
+
 import json
 import math
 from dataclasses import dataclass, field
@@ -81,8 +83,25 @@ def clip(text: str, max_chars: int) -> str:
     return (cut[:space] if space > max_chars * 0.6 else cut) + " …"
 
 
+# The prompt's own structure: its block tags and the role words a message could fake.
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-zÇĞİÖŞÜçğıöşü_]+)\s*>")
+_ROLE = re.compile(
+    r"(?i)\b(s[iİı]stem|system|soru|kullan[iı]c[iı]|user|asistan|assistant|önceki sorulardan bağlam|developer)(\s*):"
+)
+
+
+def neutralize_delimiters(text: str) -> str:
+    """Course text is data: it must not close `<kaynaklar>` or pose as "SİSTEM:" in the prompt.
+
+    Tags become ‹kaynaklar› and role words lose their colon ("SİSTEM -"), so the text
+    still reads the same to the model but no longer has the prompt's shape.
+    """
+    text = _TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}›", text)
+    return _ROLE.sub(lambda m: f"{m.group(1)} -", text)
+
+
 def format_passage(number: int, passage: Passage, max_chars: int = PASSAGE_MAX_CHARS) -> str:
-    return f"[{number}] {passage.location()}\n{clip(passage.text, max_chars)}"
+    return neutralize_delimiters(f"[{number}] {passage.location()}\n{clip(passage.text, max_chars)}")
 
 
 def format_passages(numbered: Sequence[tuple[int, Passage]], max_chars: int = PASSAGE_MAX_CHARS) -> str:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from vectorstore.secret_filter import redact
+
 FailureKind = Literal[
     "auth",
     "model_unavailable",
@@ -21,14 +23,10 @@ FailureKind = Literal[
     "timeout",
     "connection",
     "bad_request",
+    "truncated",
     "unknown",
 ]
 
-# Groq keys look like gsk_...; also hide anything after "Bearer".
-_SECRET_PATTERNS = [
-    re.compile(r"gsk_[A-Za-z0-9_\-]{4,}"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
-]
 _RETRY_IN = re.compile(r"try again in\s+(?:(\d+)m)?([\d.]+)s", re.IGNORECASE)
 _MODEL_GONE_CODES = {"model_not_found", "model_decommissioned", "model_not_active"}
 
@@ -49,13 +47,8 @@ class ProviderFailure(Exception):
 
 
 def scrub(text: str, secrets: list[str] | None = None) -> str:
-    """Remove API keys (given ones and anything key-shaped) from a message."""
-    for secret in secrets or []:
-        if secret:
-            text = text.replace(secret, "***")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", text)
-    return text
+    """Remove API keys and passwords (given ones and anything key-shaped) from a message."""
+    return redact(text, secrets or [])
 
 
 def _error_body(exc: BaseException) -> dict:
@@ -157,6 +150,8 @@ def student_message(failure: ProviderFailure, provider: str = "groq", model: str
         return "Dil modeli servisine ulaşılamıyor (bağlantı yok). Bu tur için cevap, üretim kapalıyken ders belgelerinden derlendi."
     if kind == "model_unavailable":
         return "Seçili dil modeli artık sunulmuyor ve yedek model de kullanılamadı. Cevap ders belgelerinden derlendi."
+    if kind == "truncated":
+        return "Dil modelinin cevabı yarıda kesildi (akış tamamlanmadı). Bu tur için cevap ders belgelerinden derlendi."
     if kind == "tool_use_failed":
         return "Dil modeli araç çağrısında hata yaptı; cevap araçsız üretildi."
     return "Dil modeli isteği başarısız oldu. Cevap, üretim kapalıyken ders belgelerinden derlendi."

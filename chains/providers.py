@@ -70,6 +70,7 @@ def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatMode
             api_key=settings.groq_api_key,
             temperature=settings.temperature,
             timeout=settings.groq_timeout_s,
+            max_tokens=settings.max_completion_tokens,
             max_retries=0,
             **kwargs,
         )
@@ -80,6 +81,7 @@ def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatMode
             model=model,
             base_url=settings.ollama_base_url,
             temperature=settings.temperature,
+            num_predict=settings.max_completion_tokens,
             # A local model on a CPU is slow to start and to answer: allow at least two minutes.
             client_kwargs={"timeout": max(settings.groq_timeout_s, 120.0)},
         )

@@ -47,13 +47,15 @@ from chains.agent import (
     tool_result_value,
 )
 from chains.context import TOOL_ROUNDTRIP_RESERVE, Turn, estimate_tool_schema_tokens, format_passages, plan_prompt
+from chains.deadline import TurnDeadline
 from chains.errors import ProviderFailure, classify, scrub
 from chains.events import EventKind, TutorAnswer, TutorEvent, source_dicts
 from chains.memory import MAX_THREADS, MAX_TURNS_PER_THREAD, ThreadMemory, ThreadStore
 from chains.offline_compose import compose_offline
 from chains.prompts import GENERAL_KNOWLEDGE_LABEL, NOT_IN_COURSE, user_message
 from chains.providers import ProviderChoice, build_chat_model, resolve_provider
-from chains.stream_guard import REFUSAL, clean_answer, leaks_prompt
+from chains.safe_retriever import SafeRetriever
+from chains.stream_guard import REFUSAL, StreamGuard, clean_answer, leaks_prompt
 from chains.turn_plan import plan_hardware, required_tool, search_query, tool_note
 from ders_asistani.settings import Settings
 from hardware.question_parser import HardwareQuery, parse_hardware_question
@@ -72,6 +74,17 @@ TOOL_RESULT_RESERVE = {"vram_hesapla": 1100, "model_oner": 650}
 TOOL_CALL_TOKENS = 70  # the assistant's tool call message plus the tool message overhead
 
 EMPTY_QUESTION = "Lütfen bir soru yazın."
+def _stream_cut(message: AIMessage) -> bool:
+    """A provider's reply that never said it was finished (no finish_reason / done) was cut off."""
+    meta = message.response_metadata or {}
+    provider = meta.get("model_provider")
+    if provider in ("groq", "openai"):
+        return not meta.get("finish_reason")
+    if provider == "ollama":
+        return not meta.get("done", meta.get("done_reason"))
+    return False  # injected test models and unknown providers report nothing
+
+
 def _default_tools() -> list[BaseTool]:
     try:
         from chains.hardware_tools import hardware_tools
@@ -94,6 +107,7 @@ class Tutor:
     ) -> None:
         self.settings = settings
         self.retriever = retriever
+        self._retriever = SafeRetriever(retriever, self._secrets, settings.max_question_chars)
         self.provider: ProviderChoice = resolve_provider(settings, force_offline)
         if chat_model is not None and not force_offline:
             # An injected model (tests, custom setups) always generates.
@@ -188,7 +202,8 @@ class Tutor:
         # so wait only a bounded time rather than hang the next question.
         acquired = memory.lock.acquire(timeout=THREAD_LOCK_WAIT_S)
         try:
-            yield from self._turn(question, memory, started)
+            for event in self._turn(question, memory, started):
+                yield self._scrubbed(event)
         finally:
             if acquired:
                 memory.lock.release()
@@ -204,7 +219,7 @@ class Tutor:
         retrieval_started = time.perf_counter()
         response = self._search(search_query(question, parsed, memory.turns), notices)
         retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
-        context = TurnContext(retriever=self.retriever, required_tool=required_tool(hardware, {tool.name for tool in self.hardware_tools}))
+        context = TurnContext(retriever=self._retriever, required_tool=required_tool(hardware, {tool.name for tool in self.hardware_tools}))
         context.add_sources(response.passages)
         yield TutorEvent("sources", source_dicts(context.sources))
         for notice in notices:
@@ -219,7 +234,9 @@ class Tutor:
 
         if self._agent is not None:
             try:
-                answer_text = yield from self._generate(question, hardware, response, memory, context, tool_calls, notices)
+                answer_text = yield from self._generate(
+                    question, hardware, response, memory, context, tool_calls, notices, deadline=TurnDeadline(self.settings.turn_deadline_s, started)
+                )
             except ProviderFailure as failure:
                 log.info("model call failed: %s", failure)
                 mode = "offline"
@@ -292,8 +309,13 @@ class Tutor:
         context: TurnContext,
         tool_calls: list[dict[str, Any]],
         notices: list[str],
+        deadline: TurnDeadline | None = None,
     ) -> Iterator[TutorEvent]:
-        """Run the agent; yields events and returns the final answer text."""
+        """Run the agent; yields events and returns the final answer text.
+
+        Raises `ProviderFailure` when the turn passes its deadline or the model's
+        stream ended without saying it was finished (a cut connection).
+        """
         retrieved = len(context.sources)
         messages = self.build_messages(question, hardware, response, memory.turns, context)
         if len(context.sources) != retrieved:
@@ -301,17 +323,18 @@ class Tutor:
             yield TutorEvent("sources", source_dicts(context.sources))
         pending: dict[str, dict[str, Any]] = {}
         final: str | None = None
-        streamed = ""
-        guard_tripped = False
+        guard = StreamGuard(self._secrets())
         sources_seen = len(context.sources)
         stream = self._agent.stream(
             {"messages": messages},
             context=context,
             stream_mode=["messages", "updates"],
-            config={"recursion_limit": RECURSION_LIMIT},
+            config={"recursion_limit": RECURSION_LIMIT, "callbacks": [deadline] if deadline else []},
         )
         for stream_mode, data in stream:
             yield from self._flush_notices(context, notices)
+            if deadline is not None:
+                deadline.check()
             if stream_mode == "messages":
                 chunk, metadata = data
                 if (
@@ -319,13 +342,10 @@ class Tutor:
                     and metadata.get("langgraph_node") == "model"
                     and isinstance(chunk.content, str)
                     and chunk.content
-                    and not guard_tripped
                 ):
-                    streamed += chunk.content
-                    if leaks_prompt(streamed):
-                        guard_tripped = True
-                        continue
-                    yield TutorEvent("token", chunk.content)
+                    shown = guard.feed(chunk.content)
+                    if shown:
+                        yield TutorEvent("token", shown)
                 continue
             for node, update in (data or {}).items():
                 for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
@@ -336,6 +356,9 @@ class Tutor:
                                 pending[entry["id"]] = entry
                                 yield TutorEvent("tool_start", dict(entry))
                         else:
+                            if _stream_cut(message):
+                                stream.close()
+                                raise ProviderFailure("truncated", "model stream ended without finish_reason")
                             final = message.content if isinstance(message.content, str) else str(message.content)
                     elif isinstance(message, ToolMessage):
                         entry = pending.pop(message.tool_call_id, {"id": message.tool_call_id, "name": message.name or "", "args": {}})
@@ -348,6 +371,9 @@ class Tutor:
                         if entry["name"] == COURSE_SEARCH_TOOL and len(context.sources) != sources_seen:
                             sources_seen = len(context.sources)
                             yield TutorEvent("sources", source_dicts(context.sources))
+        rest = guard.finish()
+        if rest:
+            yield TutorEvent("token", rest)
         return final
 
     def build_messages(
@@ -403,7 +429,7 @@ class Tutor:
 
     def _search(self, query: str, notices: list[str]) -> SearchResponse:
         try:
-            return self.retriever.search(query, k=self.settings.retrieval_k)
+            return self._retriever.search(query, k=self.settings.retrieval_k)
         except Exception:
             log.exception("retrieval failed")
             notices.append("Ders belgelerinde arama şu an yapılamadı; cevap kaynaksız olabilir.")
@@ -427,6 +453,18 @@ class Tutor:
             sink.append(notice)
             yield TutorEvent("notice", notice)
 
+    def _scrubbed(self, event: TutorEvent) -> TutorEvent:
+        """Last line of defence: no notice or answer leaves with a secret in it."""
+        secrets = self._secrets()
+        if event.kind == "notice":
+            return TutorEvent("notice", scrub(str(event.payload), secrets))
+        if event.kind == "done":
+            answer: TutorAnswer = event.payload
+            answer.answer = scrub(answer.answer, secrets)
+            answer.notices = [scrub(n, secrets) for n in answer.notices]
+        return event
+
     def _secrets(self) -> list[str]:
-        key = self.settings.groq_api_key
-        return [key.get_secret_value()] if key is not None else []
+        """Configured secret values: never shown, whatever text carries them."""
+        values = (self.settings.groq_api_key, self.settings.admin_password)
+        return [value.get_secret_value() for value in values if value is not None]

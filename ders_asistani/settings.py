@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     groq_base_url: str | None = None
     groq_reasoning_effort: Literal["low", "medium", "high"] = "low"
     groq_timeout_s: float = 30.0
+    # Whole turn, all model calls together: a slow drip of tokens cannot make an endless turn.
+    turn_deadline_s: float = 45.0
+    # Longest answer one model call may write (max_tokens); bounds time and quota per call.
+    max_completion_tokens: int = 1024
     groq_max_retries: int = 2
     ollama_base_url: str = "http://127.0.0.1:11434"
     ollama_model: str = "llama3.2"

@@ -25,6 +25,9 @@ Replies
   ``model_not_found(model)``, ``model_decommissioned(model)``, ``tool_use_failed()``,
   ``invalid_api_key()``, ``server_error()``.
 - ``delay(seconds, then)``: wait before replying (for client timeouts).
+- ``drip(content, chunk_chars, chunk_delay_s)``: a slow stream of small deltas;
+  ``truncated(content, after_chunks)``: the connection closes after a few deltas;
+  ``unfinished(content)``: all deltas but no ``finish_reason`` chunk and no ``[DONE]``.
 - Any callable ``(RecordedRequest) -> Reply`` is also accepted.
 
 Replies are consumed in order from the queue; when it is empty ``stub.default``
@@ -95,6 +98,11 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     reasoning: str | None = None
+    # Streaming shape (defaults: 12-character deltas, no pause, a complete stream).
+    chunk_chars: int = 12
+    chunk_delay_s: float = 0.0
+    cut_after_chunks: int | None = None  # close the connection after this many content deltas
+    omit_finish: bool = False  # end without the finish_reason chunk and without [DONE]
 
 
 Responder = Union[Reply, Callable[[RecordedRequest], Reply]]
@@ -171,6 +179,21 @@ def tool_use_failed() -> Reply:
 
 def server_error(status: int = 500) -> Reply:
     return error(status, "Internal Server Error", type="internal_server_error")
+
+
+def drip(content: str, chunk_chars: int = 3, chunk_delay_s: float = 0.02) -> Reply:
+    """A text streamed slowly in small pieces (a model reciting, a slow provider)."""
+    return Reply(content=content, chunk_chars=chunk_chars, chunk_delay_s=chunk_delay_s)
+
+
+def truncated(content: str, after_chunks: int = 3) -> Reply:
+    """A stream whose connection closes after a few deltas: no finish_reason, no [DONE]."""
+    return Reply(content=content, cut_after_chunks=after_chunks)
+
+
+def unfinished(content: str) -> Reply:
+    """Every delta arrives, but the stream ends without finish_reason and [DONE]."""
+    return Reply(content=content, omit_finish=True)
 
 
 def delay(seconds: float, then: Reply | None = None) -> Reply:
@@ -297,7 +320,10 @@ class GroqStub:
         if reply.status != 200:
             self._send_json(handler, reply)
         elif request.stream:
-            self._send_stream(handler, request, reply)
+            try:
+                self._send_stream(handler, request, reply)
+            except (BrokenPipeError, ConnectionResetError):
+                handler.close_connection = True  # the client stopped reading (a turn deadline)
         else:
             self._send_json(handler, reply, self._completion(request, reply))
 
@@ -396,8 +422,17 @@ class GroqStub:
                 send({"tool_calls": [{"index": index, "function": {"arguments": arguments[half:]}}]})
         else:
             content = reply.content or ""
-            for start in range(0, len(content), 12):
-                send({"content": content[start:start + 12]})
+            step = max(1, reply.chunk_chars)
+            for number, start in enumerate(range(0, len(content), step)):
+                if reply.cut_after_chunks is not None and number >= reply.cut_after_chunks:
+                    handler.close_connection = True
+                    return
+                if reply.chunk_delay_s:
+                    time.sleep(reply.chunk_delay_s)
+                send({"content": content[start:start + step]})
+        if reply.omit_finish:
+            handler.close_connection = True
+            return
         finish = "tool_calls" if reply.tool_calls else "stop"
         send({}, finish=finish, extra={"x_groq": {"id": base["id"], "usage": self._usage(request, reply)}})
         handler.wfile.write(b"data: [DONE]\n\n")
