@@ -59,6 +59,7 @@ from chains.stream_guard import REFUSAL, StreamGuard, clean_answer, leaks_prompt
 from chains.turn_plan import plan_hardware, required_tool, search_query, tool_note
 from ders_asistani.settings import Settings
 from hardware.question_parser import HardwareQuery, parse_hardware_question
+from turkish.sanitize import sanitize_text
 from vectorstore.types import SearchResponse
 
 __all__ = ["EventKind", "MAX_THREADS", "MAX_TURNS_PER_THREAD", "REFUSAL", "Tutor", "TutorAnswer", "TutorEvent", "leaks_prompt"]
@@ -180,7 +181,7 @@ class Tutor:
 
     def stream(self, question: str, thread_id: str = "default") -> Iterator[TutorEvent]:
         started = time.perf_counter()
-        question = (question or "").strip()
+        question = sanitize_text(question if isinstance(question, str) else str(question or "")).strip()
         yield TutorEvent("status", self.status())
         problem = self._validate(question)
         if problem:

@@ -7,9 +7,14 @@ here. Heavy imports (torch, Chroma, LangChain) happen inside the commands, so
 
 from __future__ import annotations
 
+import errno
+import sys
+from typing import Sequence
+
 import typer
 
 from ders_asistani.commands import hardware, index, retrieval, tutor
+from turkish.sanitize import sanitize_text
 
 app = typer.Typer(
     name="ders-asistani",
@@ -18,7 +23,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
+# Exit status when the machine, not the input, failed (disk full, no permission, store busy).
+EXIT_ENVIRONMENT = 3
 
 
 @app.callback()
@@ -44,8 +50,44 @@ def show_config(as_json: bool = typer.Option(False, "--json", help="JSON çıkt�
         typer.echo(f"{key.upper()} = {value}")
 
 
+def clean_args(argv: Sequence[str]) -> list[str]:
+    """Arguments as the commands see them: a mis-decoded byte ("\\udcff") or a NUL never gets in."""
+    return [sanitize_text(arg) for arg in argv]
+
+
+def friendly_error(exc: BaseException) -> str | None:
+    """A Turkish sentence for failures of the machine rather than of the input, or None."""
+    text = str(exc).lower()
+    if isinstance(exc, PermissionError):
+        return f"Dosyaya erişim izni yok ({getattr(exc, 'filename', None) or 'depolama klasörü'}); STORAGE_DIR klasörünün yazılabilir olduğundan emin olun."
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "database or disk is full" in text or "disk full" in text:
+        return "Diskte yer kalmadı; biraz yer açıp yeniden deneyin. Kayıtlı veriler bozulmadı."
+    if type(exc).__name__ == "StoreBusyError" or "database is locked" in text:
+        return "Bilgi deposu şu anda başka bir süreç tarafından kullanılıyor; biraz sonra yeniden deneyin."
+    if type(exc).__name__ == "OperationalError":
+        return "Veritabanına şu anda erişilemiyor (STORAGE_DIR veya DATABASE_URL); ayarları kontrol edip yeniden deneyin."
+    if isinstance(exc, OSError):
+        return f"Dosya işlemi başarısız oldu: {exc.strerror or 'bilinmeyen hata'}."
+    return None
+
+
+def run(argv: Sequence[str]) -> int:
+    """The CLI with clean arguments and Turkish messages instead of tracebacks; returns the exit status."""
+    try:
+        app(args=clean_args(argv), prog_name="ders-asistani")
+    except SystemExit as done:  # typer's standalone mode reports usage errors and exit codes this way
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a message
+        message = friendly_error(exc)
+        if message is None:
+            raise
+        typer.echo(f"Hata: {message}", err=True)
+        return EXIT_ENVIRONMENT
+    return 0
+
+
 def main() -> None:
-    app()
+    sys.exit(run(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
 import numpy as np
+from turkish.sanitize import sanitize_text
 
 from turkish.definitions import Terms, defined_subjects, defines, question_subject
 from turkish.diacritics import DiacriticRestorer
@@ -621,6 +622,7 @@ class HybridRetriever:
 
     # --- search -------------------------------------------------------------------
     def search(self, query: str, k: int | None = None) -> SearchResponse:
+        query = sanitize_text(query)  # lone surrogates would crash the USE tokenizer
         k = self.config.k if k is None else max(1, int(k))
         snapshot = self._current()
         if not query.strip() or not snapshot.chunks:

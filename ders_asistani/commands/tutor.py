@@ -8,7 +8,9 @@ follow-ups like "peki 4-bit olursa?" work from a shell too.
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import typer
@@ -18,6 +20,22 @@ _THREAD_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 def _thread_file(storage_dir: Path, thread_id: str) -> Path:
     return storage_dir / "threads" / f"{thread_id}.json"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temp file next to `path`, then rename: a crash or a bad character
+    leaves the old file whole instead of a truncated one."""
+    data = text.encode("utf-8")  # fails before anything on disk is touched
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +50,9 @@ def register(app: typer.Typer) -> None:
         from ders_asistani.output import fail, print_json
         from ders_asistani.settings import load_settings
 
+        from turkish.sanitize import sanitize_text
+
+        question = sanitize_text(question)
         if not question.strip():
             fail("Soru boş olamaz.")
         if thread is not None and not _THREAD_ID.match(thread):
@@ -56,8 +77,14 @@ def register(app: typer.Typer) -> None:
             try:
                 saved = json.loads(history_path.read_text(encoding="utf-8"))
                 tutor.load_history(thread_id, [Turn(**turn) for turn in saved.get("turns", [])], saved.get("hardware"))
-            except (ValueError, TypeError, KeyError):
-                typer.echo("Uyarı: kayıtlı konuşma okunamadı; yeni bir konuşma başlatıldı.", err=True)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                # Keep the broken file for inspection: this turn is answered but not saved over it.
+                typer.echo(
+                    f"Uyarı: kayıtlı konuşma ({history_path.name}) okunamadı; dosya olduğu gibi bırakıldı, "
+                    "bu soru önceki konuşma olmadan cevaplanıyor ve kaydedilmiyor.",
+                    err=True,
+                )
+                history_path = None
 
         answer = tutor.ask(question, thread_id)
 
@@ -65,7 +92,7 @@ def register(app: typer.Typer) -> None:
             history_path.parent.mkdir(parents=True, exist_ok=True)
             turns, hardware = tutor.export_history(thread_id)
             payload = {"turns": [turn.__dict__ for turn in turns], "hardware": hardware}
-            history_path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+            write_atomically(history_path, json.dumps(payload, ensure_ascii=False, indent=1))
 
         notices = list(answer.notices)
         if answer.generation_off_reason and answer.generation_off_reason not in notices:
