@@ -1,0 +1,39 @@
+"""The offline-answer evaluation: evidence matching, grouping, and a floor on the real sets."""
+
+from __future__ import annotations
+
+from chains.offline import OfflineAnswer
+from chains.offline_eval import contains_evidence, evaluate
+from vectorstore.evaluation import EvalItem
+from vectorstore.types import Passage, SearchResponse
+
+
+def _item(evidence: str, answerable: bool = True, **kw) -> EvalItem:
+    return EvalItem(id=kw.get("id", "x"), question="soru", kind=kw.get("kind", "direct"), evidence=evidence,
+                    answerable=answerable, split=kw.get("split", "tune"))
+
+
+def test_evidence_match_ignores_markup_and_citations_but_not_words():
+    item = _item("Daha az hesaplama gücü gerektirir ve hızlı çalışır.")
+    assert contains_evidence("- **Daha az** hesaplama gücü [1] gerektirir ve hızlı çalışır [1]", item)
+    assert not contains_evidence("Daha az hesaplama gücü gerektirir.", item)
+
+
+def test_evaluate_counts_evidence_abstention_and_length_per_split():
+    items = [_item("QLoRA 4-bit yükler", id="a"), _item("", answerable=False, id="b", kind="unanswerable", split="x")]
+    passage = Passage(text="QLoRA 4-bit yükler.", source="d.md", section="")
+
+    def search(question: str) -> SearchResponse:
+        return SearchResponse(query=question, passages=[passage])
+
+    def quoting(question, numbered, off_topic, expansion=""):
+        return OfflineAnswer(text=numbered[0][1].text, answered_from_course=True)
+
+    def refusing(question, numbered, off_topic, expansion=""):
+        return OfflineAnswer(text="Derste yok.", answered_from_course=False)
+
+    result = evaluate(search, items, {"q": quoting, "r": refusing})
+    assert result["q"]["overall"]["evidence_share"] == 1.0 and result["q"]["overall"]["abstained"] == 0
+    assert result["r"]["overall"]["evidence_share"] == 0.0 and result["r"]["splits"]["x"]["abstained"] == 1
+    assert result["q"]["overall"]["max_chars"] == len(passage.text)
+    assert result["r"]["misses"] == ["a"]
