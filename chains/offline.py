@@ -185,4 +185,22 @@ def baseline_course_answer(
     return OfflineAnswer(text="\n".join(lines), cited=cited, answered_from_course=True)
 
 
-course_answer = baseline_course_answer
+def course_answer(
+    question: str,
+    numbered: Sequence[tuple[int, Passage]],
+    off_topic: bool,
+    min_overlap: int | None = None,
+    expansion: str = "",
+    relevance: float | None = None,
+) -> OfflineAnswer:
+    """The course quoted as written (`chains.offline_compose`), or "not in the course".
+
+    With an explicit `min_overlap` (quotes next to a hardware answer) the
+    answer is empty instead of a refusal when nothing clearly matches.
+    """
+    from chains.offline_compose import compose
+
+    text, cited, answered = compose(question, numbered, off_topic, expansion=expansion, relevance=relevance)
+    if min_overlap is not None and not answered:
+        return OfflineAnswer(text="", answered_from_course=False)
+    return OfflineAnswer(text=text, cited=cited, answered_from_course=answered)

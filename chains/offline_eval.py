@@ -19,12 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from chains.offline import OfflineAnswer
+from chains.offline import OfflineAnswer, baseline_course_answer
 from vectorstore.evaluation import EvalItem, evidence_key
 from vectorstore.types import Passage, SearchResponse
 
 SCREEN_CHARS = 1200
-Composer = Callable[[str, Sequence[tuple[int, Passage]], bool, str], OfflineAnswer]
+Composer = Callable[..., OfflineAnswer]
 _CITATION = re.compile(r"\s?\[\d+\]")
 
 
@@ -47,7 +47,9 @@ class Outcome:
 def answer_with(composer: Composer, item: EvalItem, response: SearchResponse) -> OfflineAnswer:
     numbered = list(enumerate(response.passages, start=1))
     expansion = response.expanded_query if response.expanded_query != response.query else ""
-    return composer(item.question, numbered, response.off_topic, expansion=expansion)
+    if composer is baseline_course_answer:  # the old picker never saw the retriever's relevance
+        return composer(item.question, numbered, response.off_topic, expansion=expansion)
+    return composer(item.question, numbered, response.off_topic, expansion=expansion, relevance=response.relevance)
 
 
 def run(composer: Composer, items: Sequence[EvalItem], responses: dict[str, SearchResponse]) -> list[Outcome]:

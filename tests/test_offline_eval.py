@@ -26,10 +26,10 @@ def test_evaluate_counts_evidence_abstention_and_length_per_split():
     def search(question: str) -> SearchResponse:
         return SearchResponse(query=question, passages=[passage])
 
-    def quoting(question, numbered, off_topic, expansion=""):
+    def quoting(question, numbered, off_topic, **_):
         return OfflineAnswer(text=numbered[0][1].text, answered_from_course=True)
 
-    def refusing(question, numbered, off_topic, expansion=""):
+    def refusing(question, numbered, off_topic, **_):
         return OfflineAnswer(text="Derste yok.", answered_from_course=False)
 
     result = evaluate(search, items, {"q": quoting, "r": refusing})
