@@ -308,10 +308,15 @@ def parse_hardware_question(text: str) -> HardwareQuery:
     followup = stripped.startswith(_FOLLOWUP_STARTS) or bool(re.search(r"olursa|olsaydı|olsa\b|ile\s*\?$", stripped))
     # A follow-up carries the hardware context only when it is itself about hardware
     # ("peki 16K bağlamda?", "ya QLoRA?"); "peki Transformer nedir?" starts a new topic.
-    settings = (bits, quant, vram, ram, gpu, context, mode, intent)
     # A task word alone counts only as a short "for what" follow-up ("peki Türkçe için?", "ya kod?").
     task_followup = bool(tasks) and (len(stripped.split()) <= 3 or re.search(r"\biçin\b", stripped) is not None)
-    about_hardware = any(v is not None for v in settings) or task_followup or bool(_HARDWARE_WORDS.search(lowered))
+    numbers = (bits, quant, vram, ram, gpu, context)
+    memory_words = _HARDWARE_WORDS.search(lowered) is not None
+    # "peki LoRA nedir?" asks what LoRA is, not what it needs: a definition is a course question.
+    asks_definition = re.search(r"\bnedir\b|ne demek|ne anlama|ne işe yarar", stripped) is not None
+    about_hardware = any(v is not None for v in numbers) or memory_words or (
+        not asks_definition and (mode is not None or intent is not None or task_followup)
+    )
     followup = followup and model is None and params is None and about_hardware
 
     return HardwareQuery(
