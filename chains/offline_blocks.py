@@ -23,6 +23,9 @@ _CODE_LIKE = re.compile(r"(^\$|\w\(|=\s|^\s*(import|from|def|class|print)\b|[{};
 # Greetings and stage directions of a lecture ("Sevgili öğrenciler, gelin birlikte bakalım").
 _FILLER = re.compile(r"^(sevgili|merhaba|selam|değerli|hadi|haydi)\b|\bgelin\b|\bbakalım\b", re.IGNORECASE)
 ITEM_MAX_CHARS = 300
+SHORT_CODE_LINES = 3
+SHORT_CODE_CHARS = 160
+_INLINE_CODE = re.compile(r"`[^`]*`")
 
 
 @dataclass
@@ -42,8 +45,7 @@ class Block:
 
 def clean_inline(text: str) -> str:
     text = _IMAGE.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    text = _URL.sub("", text)
+    text = _LINK.sub(lambda m: m.group(1) if m.group(0).endswith("(#)") else m.group(0), text)
     return " ".join(text.split()).strip()
 
 
@@ -55,9 +57,10 @@ def quotable(sentence: str) -> bool:
     """A whole sentence that carries content: no fragment, no code, no greeting."""
     if len(sentence.split()) < 4 or not re.search(r"[a-zçğıöşü]{3}", sentence):
         return False
-    if sentence.endswith((":", ",", ";")) or sentence.count("(") > sentence.count(")"):
+    if sentence.endswith((":", ",", ";")) or sentence.count("(") > sentence.count(")") or sentence.count("`") % 2:
         return False
-    return not _CODE_LIKE.search(sentence) and not is_filler(sentence)
+    prose = _INLINE_CODE.sub("kod", sentence)  # quoted code is fine inside a sentence
+    return not _CODE_LIKE.search(prose) and not is_filler(sentence)
 
 
 def _is_plain_heading(lines: list[str], index: int) -> bool:
@@ -77,7 +80,8 @@ def _table_cells(line: str) -> list[str] | None:
     if line.count("|") >= 2:
         return [clean_inline(cell) for cell in line.strip().strip("|").split("|")]
     if line.count("\t") >= 2:
-        return [clean_inline(cell) for cell in line.strip().split("\t")]
+        # Leading tabs are empty cells ("\t13B\t47.8" continues the row above), so only the end is stripped.
+        return [clean_inline(cell) for cell in line.rstrip(" \n").split("\t")]
     return None
 
 
@@ -96,6 +100,9 @@ def _unfence(lines: list[str]) -> list[str]:
         inner = [line for line in lines[index + 1 : end] if line.strip()]
         if inner and all(_LIST_ITEM.match(line) for line in inner):
             out.extend(["", *inner, ""])
+        elif inner and len(inner) <= SHORT_CODE_LINES and sum(map(len, inner)) <= SHORT_CODE_CHARS:
+            # A short snippet inside a sentence ("yazmak yerine: `...` şeklinde") stays in the sentence.
+            out.append("`" + "; ".join(line.strip() for line in inner) + "`")
         else:
             out.append("")
         index = end + 1
@@ -219,6 +226,9 @@ def _read_table(lines: list[str], index: int, heading: str, blocks: list[Block])
     if len(rows) < 2:
         return index
     header, body = rows[0], rows[1:]
+    for previous, row in zip(body, body[1:]):
+        if row and not row[0] and previous:
+            row[0] = previous[0]  # a merged first cell ("Llama-2" over its 7B/13B/70B rows)
     for focus, row in enumerate(body):
         if len([cell for cell in row if cell]) >= 2:
             search = " ".join(row)

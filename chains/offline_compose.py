@@ -20,6 +20,8 @@ neler" even though the items never say "avantaj".
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -33,9 +35,11 @@ PROSE_CHARS = 650
 LIST_ITEMS_WHOLE = 8  # longer lists are trimmed to the matching items
 TABLE_ROWS = 4
 SECOND_SOURCE_RATIO = 0.85
-RANK_PENALTY = 1.0
+RANK_PENALTY = 0.5
 CONFIDENT_RELEVANCE = 0.5
+RARITY_STRENGTH = 1.0
 
+_NUMBER_QUESTION = re.compile(r"\bkaç|ne kadar|skor|puan|yüzde|oran|fiyat|maliyet")
 NOT_COVERED_SHORT = f"{NOT_IN_COURSE}."
 SUGGESTION_LABEL = "Öneri — en yakın ders bölümü"
 FOOTER = "(Dil modeli kullanılmadan, ders belgelerinden alıntılandı; ayrıntı için kaynağa bakın.)"
@@ -55,13 +59,31 @@ class Scored:
     number: int
     passage: Passage
     block: Block
+    heading_matched: bool = False
 
 
-def _overlap(block_terms: set[str], heading_terms: set[str], query: set[str], extra: set[str]) -> float:
-    body = len(query & block_terms) + 0.5 * len(extra & block_terms)
-    # A heading counts for the terms the body does not already have.
-    head = len((query & heading_terms) - block_terms) + 0.5 * len((extra & heading_terms) - block_terms)
+def _overlap(
+    block_terms: set[str], heading_terms: set[str], query: set[str], extra: set[str], weight: dict[str, float] | None = None
+) -> float:
+    """Shared question terms (expansion terms count half); a heading counts for the terms the body lacks."""
+    w = weight or {}
+
+    def total(terms: set[str], share: float) -> float:
+        return sum(share * w.get(term, 1.0) for term in terms)
+
+    body = total(query & block_terms, 1.0) + total(extra & block_terms, 0.5)
+    head = total((query & heading_terms) - block_terms, 1.0) + total((extra & heading_terms) - block_terms, 0.5)
     return body + 0.9 * head
+
+
+def _rarity(query: set[str], blocks: list[tuple[set[str], set[str]]]) -> dict[str, float]:
+    """Weight of each question term: a term in every block ("model") says less than a rare one ("avantaj")."""
+    count = max(1, len(blocks))
+    weight = {}
+    for term in query:
+        df = sum(1 for body, head in blocks if term in body or term in head)
+        weight[term] = 1.0 / (1.0 + RARITY_STRENGTH * math.log(1 + df * 10 / count)) if df else 1.0
+    return weight
 
 
 def score_blocks(
@@ -69,18 +91,26 @@ def score_blocks(
 ) -> list[Scored]:
     query = _terms(question)
     extra = _terms(expansion) - query if expansion else set()
-    scored: list[Scored] = []
+    wants_number = _NUMBER_QUESTION.search(question.lower()) is not None
+    candidates = []
     for rank, (number, passage) in enumerate(numbered[:MAX_PASSAGES]):
         section_terms = _terms(passage.section.split(">")[-1]) if passage.section else set()
         for block in passage_blocks(passage.text):
-            heading_terms = _terms(block.heading) | section_terms
-            overlap = _overlap(_terms(block.search_text), heading_terms, query, extra)
-            if overlap <= 0:
-                continue
-            # Structured blocks answer "list/steps" questions whole; prefer them on ties.
-            bonus = 0.2 if block.kind in ("list", "table") else 0.0
-            score = overlap + bonus - RANK_PENALTY * rank - 0.002 * block.position
-            scored.append(Scored(score, overlap, rank, number, passage, block))
+            candidates.append((rank, number, passage, block, _terms(block.search_text), _terms(block.heading) | section_terms))
+    weight = _rarity(query | extra, [(body, head) for *_, body, head in candidates])
+    scored: list[Scored] = []
+    for rank, number, passage, block, body_terms, heading_terms in candidates:
+        overlap = _overlap(body_terms, heading_terms, query, extra)
+        if overlap <= 0:
+            continue
+        # Structured blocks answer "list/steps" questions whole; prefer them on ties.
+        bonus = 0.2 if block.kind in ("list", "table") else 0.0
+        if wants_number and block.kind == "table" and any(ch.isdigit() for ch in block.search_text):
+            bonus += 0.5  # "kaç", "skoru": a row of figures is the answer
+        weighted = _overlap(body_terms, heading_terms, query, extra, weight)
+        score = weighted + bonus - RANK_PENALTY * rank - 0.002 * block.position
+        heading_matched = bool((query & heading_terms) - body_terms)
+        scored.append(Scored(score, overlap, rank, number, passage, block, heading_matched))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored
 
@@ -100,6 +130,8 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
             matching = [item for item in items if query & _terms(item)]
             items = matching[:LIST_ITEMS_WHOLE] or items[:LIST_ITEMS_WHOLE]
         lines = [f"{block.intro} {tag}"] if block.intro else []
+        if not block.intro and best.heading_matched and block.heading:
+            lines.append(f"**{block.heading}**")
         for index, item in enumerate(items, start=1):
             lines.append(f"{index}. {item}" if block.ordered else f"- {item}")
         if not block.intro:
@@ -164,14 +196,23 @@ def compose(
             break
         if other.number == best.number or other.block.search_text in best.passage.text:
             continue
+        # It must answer a part of the question the first block does not (a term it lacks).
+        if not (_covered(other, question) - _covered(best, question)):
+            continue
         extra = render(other, question, expansion, limit=300)
-        if used + len(extra) > MAX_ANSWER_CHARS or _terms(extra) <= _terms(parts[0]):
+        if used + len(extra) > MAX_ANSWER_CHARS:
             continue
         parts.append(extra)
         cited.append(other.number)
         break
     text = "\n\n".join(parts) + "\n\n" + FOOTER
     return text, cited, True
+
+
+def _covered(item: Scored, question: str) -> set[str]:
+    """The question terms a block answers, in its text or its heading."""
+    section = _terms(item.passage.section.split(">")[-1]) if item.passage.section else set()
+    return _terms(question) & (_terms(item.block.search_text) | _terms(item.block.heading) | section)
 
 
 def _abstain(scored: list[Scored], numbered: Sequence[tuple[int, Passage]]) -> tuple[str, list[int], bool]:

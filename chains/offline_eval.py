@@ -52,10 +52,11 @@ def answer_with(composer: Composer, item: EvalItem, response: SearchResponse) ->
     return composer(item.question, numbered, response.off_topic, expansion=expansion, relevance=response.relevance)
 
 
-def run(composer: Composer, items: Sequence[EvalItem], responses: dict[str, SearchResponse]) -> list[Outcome]:
+def run(composer: Composer, items: Sequence[EvalItem], responses: Sequence[SearchResponse]) -> list[Outcome]:
+    """`responses[i]` is the retrieval for `items[i]` (ids repeat across the sets: "u001" is in two)."""
     outcomes = []
-    for item in items:
-        answer = answer_with(composer, item, responses[item.id])
+    for item, response in zip(items, responses, strict=True):
+        answer = answer_with(composer, item, response)
         outcomes.append(
             Outcome(
                 id=item.id,
@@ -96,7 +97,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "overall": _group(outcomes),
         "splits": {name: _group(group) for name, group in sorted(by_split.items())},
         "kinds": {name: _group(group) for name, group in sorted(by_kind.items())},
-        "misses": [o.id for o in outcomes if o.answerable and not o.evidence],
+        "misses": [f"{o.split}:{o.id}" for o in outcomes if o.answerable and not o.evidence],
     }
 
 
@@ -105,7 +106,7 @@ def evaluate(
 ) -> dict[str, Any]:
     """{composer name: summary} over the same retrieval results."""
     items = list(items)
-    responses = {item.id: search(item.question) for item in items}
+    responses = [search(item.question) for item in items]
     return {name: summarize(run(composer, items, responses)) for name, composer in composers.items()}
 
 
