@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from ders_asistani.commands import hardware, index, retrieval, tutor
+from ders_asistani.commands import hardware, index, offline_eval, retrieval, tutor
 
 app = typer.Typer(
     name="ders-asistani",
@@ -26,7 +26,7 @@ def _root() -> None:
     """Küçük dil modelleri dersi için Türkçe ders asistanı."""
 
 
-for module in (index, hardware, retrieval, tutor):
+for module in (index, hardware, retrieval, offline_eval, tutor):
     module.register(app)
 
 
