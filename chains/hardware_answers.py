@@ -90,6 +90,11 @@ def estimate_answer(query: HardwareQuery) -> HardwareAnswer:
         + (f", eğitim {_num(result.training_gb)} GB" if result.training_gb else "")
         + f"; bağlam {result.context} token)."
     ]
+    from hardware.estimate import is_unqualified_4bit
+
+    if is_unqualified_4bit(args.get("quant")):
+        # Say which 4-bit format the number is for, and what the other one gives.
+        lines.extend(note for note in result.notes if note.startswith('"4-bit" için'))
     budget = result.budget_gb or query.vram_gb
     where = result.gpu if query.gpu and result.gpu else f"{_num(budget)} GB"
     if result.fits is True:
@@ -128,7 +133,7 @@ def recommend_answer(query: HardwareQuery) -> HardwareAnswer:
     args: dict[str, Any] = {
         "vram_gb": vram,
         "gpu": query.gpu,
-        "task": query.task,
+        "task": "+".join(query.tasks) if query.tasks else None,
         "mode": _mode(query),
         "context": query.context_tokens or 4096,
         "limit": 3,

@@ -151,14 +151,16 @@ def required_overlap(question: str) -> int:
     return max(1, min(count, MIN_SHARED_TERMS))
 
 
-def course_answer(
+def baseline_course_answer(
     question: str,
     numbered: Sequence[tuple[int, Passage]],
     off_topic: bool,
     min_overlap: int | None = None,
     expansion: str = "",
 ) -> OfflineAnswer:
-    """Quoted course sentences, or "not in the course".
+    """The sentence picker used until the block composer (kept as the evaluation baseline).
+
+    Quoted course sentences, or "not in the course".
 
     With an explicit `min_overlap` (quotes next to a hardware answer) the
     answer is empty instead when nothing is clearly relevant.
@@ -181,3 +183,24 @@ def course_answer(
     lines.append("")
     lines.append("(Bu cevap, dil modeli kullanılmadan ders belgelerindeki cümlelerden derlendi; ayrıntı için kaynaklara bakın.)")
     return OfflineAnswer(text="\n".join(lines), cited=cited, answered_from_course=True)
+
+
+def course_answer(
+    question: str,
+    numbered: Sequence[tuple[int, Passage]],
+    off_topic: bool,
+    min_overlap: int | None = None,
+    expansion: str = "",
+    relevance: float | None = None,
+) -> OfflineAnswer:
+    """The course quoted as written (`chains.offline_compose`), or "not in the course".
+
+    With an explicit `min_overlap` (quotes next to a hardware answer) the
+    answer is empty instead of a refusal when nothing clearly matches.
+    """
+    from chains.offline_compose import compose
+
+    text, cited, answered = compose(question, numbered, off_topic, expansion=expansion, relevance=relevance)
+    if min_overlap is not None and not answered:
+        return OfflineAnswer(text="", answered_from_course=False)
+    return OfflineAnswer(text=text, cited=cited, answered_from_course=answered)

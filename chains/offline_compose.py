@@ -1,35 +1,223 @@
-"""The offline answer of one turn: computed hardware numbers and/or the course's own text."""
+"""Offline course answers that quote the course as written: whole lists, steps, table rows, or sentences.
+
+A passage is read into blocks (`chains.offline_blocks`): lists (numbered steps
+included, also inside a ```markdown fence), tables, and prose sentences, each
+under its nearest heading. Every block is scored by the question's index terms
+it shares, counting the terms of its heading too, so the list under
+"Küçük Dil Modelinin Avantajları" answers "küçük dil modellerinin avantajları
+neler" even though the items never say "avantaj".
+
+- The best block wins and is quoted whole: a list stays a list (long lists are
+  trimmed to the items that match), a table row comes with its header as a
+  small markdown table, prose comes as the best sentence with its matching
+  neighbours in document order.
+- A second source is added only when its best block scores close to the best
+  and says something the first did not.
+- When no block shares enough of the question, the answer is one Turkish
+  sentence that the course does not cover it, plus the nearest section as a
+  labelled suggestion.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
 
-from chains import offline
-from hardware.question_parser import HardwareQuery
-from vectorstore.types import Passage, SearchResponse
+from chains.offline_blocks import Block, passage_blocks, quotable
+from chains.prompts import NOT_IN_COURSE
+from vectorstore.types import Passage
+
+MAX_PASSAGES = 3
+MAX_ANSWER_CHARS = 1100  # about a screen, leaving room for the footer line
+PROSE_CHARS = 650
+LIST_ITEMS_WHOLE = 8  # longer lists are trimmed to the matching items
+TABLE_ROWS = 4
+SECOND_SOURCE_RATIO = 0.7
+RANK_PENALTY = 0.5
+CONFIDENT_RELEVANCE = 0.5
+RARITY_STRENGTH = 1.0
+
+_NUMBER_QUESTION = re.compile(r"\bkaç|ne kadar|skor|puan|yüzde|oran|fiyat|maliyet")
+NOT_COVERED_SHORT = f"{NOT_IN_COURSE}."
+SUGGESTION_LABEL = "Öneri — en yakın ders bölümü"
+FOOTER = "(Dil modeli kullanılmadan, ders belgelerinden alıntılandı; ayrıntı için kaynağa bakın.)"
 
 
-def compose_offline(
-    question: str, hardware: HardwareQuery, numbered: list[tuple[int, Passage]], response: SearchResponse
-) -> tuple[str, bool, list[dict[str, Any]]]:
-    """(answer text, answered from the course, hardware tool calls made)."""
-    off_topic = response.off_topic
-    expansion = response.expanded_query if response.expanded_query != response.query else ""
-    parts: list[str] = []
-    calls: list[dict[str, Any]] = []
-    if hardware.is_hardware:
-        from chains.hardware_answers import answer_hardware
+def _terms(text: str) -> set[str]:
+    from turkish.tokenize import index_terms
 
-        hw = answer_hardware(hardware)
-        if hw is not None:
-            parts.append(hw.text)
-            calls = hw.tool_calls
-    if parts:
-        # Next to computed numbers, quote the course only where it clearly matches.
-        course = offline.course_answer(question, numbered, off_topic, min_overlap=2, expansion=expansion)
-        if course.text:
-            parts.append(course.text)
-    else:
-        course = offline.course_answer(question, numbered, off_topic, expansion=expansion)
-        parts.append(course.text)
-    return "\n\n".join(parts), course.answered_from_course, calls
+    return set(index_terms(text))
+
+
+@dataclass
+class Scored:
+    score: float
+    overlap: float
+    rank: int
+    number: int
+    passage: Passage
+    block: Block
+    heading_matched: bool = False
+
+
+def _overlap(
+    block_terms: set[str], heading_terms: set[str], query: set[str], extra: set[str], weight: dict[str, float] | None = None
+) -> float:
+    """Shared question terms (expansion terms count half); a heading counts for the terms the body lacks."""
+    w = weight or {}
+
+    def total(terms: set[str], share: float) -> float:
+        return sum(share * w.get(term, 1.0) for term in terms)
+
+    body = total(query & block_terms, 1.0) + total(extra & block_terms, 0.5)
+    head = total((query & heading_terms) - block_terms, 1.0) + total((extra & heading_terms) - block_terms, 0.5)
+    return body + 0.9 * head
+
+
+def _rarity(query: set[str], blocks: list[tuple[set[str], set[str]]]) -> dict[str, float]:
+    """Weight of each question term: a term in every block ("model") says less than a rare one ("avantaj")."""
+    count = max(1, len(blocks))
+    weight = {}
+    for term in query:
+        df = sum(1 for body, head in blocks if term in body or term in head)
+        weight[term] = 1.0 / (1.0 + RARITY_STRENGTH * math.log(1 + df * 10 / count)) if df else 1.0
+    return weight
+
+
+def score_blocks(
+    question: str, numbered: Sequence[tuple[int, Passage]], expansion: str = ""
+) -> list[Scored]:
+    query = _terms(question)
+    extra = _terms(expansion) - query if expansion else set()
+    wants_number = _NUMBER_QUESTION.search(question.lower()) is not None
+    candidates = []
+    for rank, (number, passage) in enumerate(numbered[:MAX_PASSAGES]):
+        section_terms = _terms(passage.section.split(">")[-1]) if passage.section else set()
+        for block in passage_blocks(passage.text):
+            candidates.append((rank, number, passage, block, _terms(block.search_text), _terms(block.heading) | section_terms))
+    weight = _rarity(query | extra, [(body, head) for *_, body, head in candidates])
+    scored: list[Scored] = []
+    for rank, number, passage, block, body_terms, heading_terms in candidates:
+        overlap = _overlap(body_terms, heading_terms, query, extra)
+        if overlap <= 0:
+            continue
+        # Structured blocks answer "list/steps" questions whole; prefer them on ties.
+        bonus = 0.2 if block.kind in ("list", "table") else 0.0
+        if wants_number and block.kind == "table" and any(ch.isdigit() for ch in block.search_text):
+            bonus += 0.5  # "kaç", "skoru": a row of figures is the answer
+        weighted = _overlap(body_terms, heading_terms, query, extra, weight)
+        score = weighted + bonus - RANK_PENALTY * rank - 0.002 * block.position
+        heading_matched = bool((query & heading_terms) - body_terms)
+        scored.append(Scored(score, overlap, rank, number, passage, block, heading_matched))
+    scored.sort(key=lambda s: s.score, reverse=True)
+    return scored
+
+
+def required_overlap(question: str) -> float:
+    """Question terms the answering block must share: two (or all, for shorter questions)."""
+    return float(max(1, min(len(_terms(question)), 2)))
+
+
+def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_CHARS) -> str:
+    """The block as markdown, trimmed to what answers, with its citation number."""
+    query = _terms(question) | (_terms(expansion) if expansion else set())
+    block, tag = best.block, f"[{best.number}]"
+    if block.kind == "list":
+        items = block.items
+        if len(items) > LIST_ITEMS_WHOLE:
+            matching = [item for item in items if query & _terms(item)]
+            items = matching[:LIST_ITEMS_WHOLE] or items[:LIST_ITEMS_WHOLE]
+        lines = [f"{block.intro} {tag}"] if block.intro else []
+        if not block.intro and best.heading_matched and block.heading:
+            lines.append(f"**{block.heading}**")
+        for index, item in enumerate(items, start=1):
+            lines.append(f"{index}. {item}" if block.ordered else f"- {item}")
+        if not block.intro:
+            lines[-1] += f" {tag}"
+        return "\n".join(lines)
+    if block.kind == "table":
+        focus_terms = _terms(" ".join(block.rows[block.focus]))
+        others = [
+            i for i, row in enumerate(block.rows) if i != block.focus and len(query & _terms(" ".join(row))) >= max(1, len(query & focus_terms))
+        ]
+        rows = [block.rows[i] for i in sorted([block.focus, *others[: TABLE_ROWS - 1]])]
+        width = len(block.header)
+        lines = ["| " + " | ".join(block.header) + " |", "|" + "---|" * width]
+        for row in rows:
+            cells = (row + [""] * width)[:width]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines) + f"\n\n{tag}"
+    # Prose: the best sentence plus the matching sentences around it, in document order.
+    sentences = block.sentences
+    chosen = {best.block.focus}
+    for index, sentence in enumerate(sentences):
+        near = abs(index - block.focus)
+        # The next sentence usually finishes the thought; further ones must match the question.
+        if index != block.focus and quotable(sentence) and (index == block.focus + 1 or (query & _terms(sentence) and near <= 2)):
+            chosen.add(index)
+    text = ""
+    for index in sorted(chosen, key=lambda i: (abs(i - block.focus), i)):
+        candidate = " ".join(sentences[i] for i in sorted({*_picked(text, sentences), index}))
+        if len(candidate) <= limit or not text:
+            text = candidate
+    return f"{text} {tag}"
+
+
+def _picked(text: str, sentences: list[str]) -> set[int]:
+    return {i for i, s in enumerate(sentences) if text and s in text}
+
+
+def compose(
+    question: str,
+    numbered: Sequence[tuple[int, Passage]],
+    off_topic: bool,
+    expansion: str = "",
+    relevance: float | None = None,
+) -> tuple[str, list[int], bool]:
+    """(answer text, cited numbers, answered from the course)."""
+    if off_topic or not numbered:
+        return NOT_COVERED_SHORT, [], False
+    scored = score_blocks(question, numbered, expansion)
+    needed = required_overlap(question)
+    # The retriever's first passage already matched the question as a whole: a near-full
+    # match is enough there, and one shared term when the retriever's relevance is high.
+    first = needed - 0.5 if relevance is None or relevance < CONFIDENT_RELEVANCE else min(needed, 1.0)
+    answering = [s for s in scored if s.overlap >= (first if s.rank == 0 else needed)]
+    if not answering:
+        return _abstain(scored, numbered)
+    best = answering[0]
+    parts = [render(best, question, expansion)]
+    cited = [best.number]
+    used = len(parts[0])
+    for other in answering[1:]:
+        if other.score < SECOND_SOURCE_RATIO * best.score:
+            break
+        if other.number == best.number or other.block.search_text in best.passage.text:
+            continue
+        # It must answer a part of the question the first block does not (a term it lacks).
+        if not (_covered(other, question) - _covered(best, question)):
+            continue
+        extra = render(other, question, expansion, limit=300)
+        if used + len(extra) > MAX_ANSWER_CHARS:
+            continue
+        parts.append(extra)
+        cited.append(other.number)
+        break
+    text = "\n\n".join(parts) + "\n\n" + FOOTER
+    return text, cited, True
+
+
+def _covered(item: Scored, question: str) -> set[str]:
+    """The question terms a block answers, in its text or its heading."""
+    section = _terms(item.passage.section.split(">")[-1]) if item.passage.section else set()
+    return _terms(question) & (_terms(item.block.search_text) | _terms(item.block.heading) | section)
+
+
+def _abstain(scored: list[Scored], numbered: Sequence[tuple[int, Passage]]) -> tuple[str, list[int], bool]:
+    """One sentence, and the nearest section as a suggestion when the question touched one."""
+    if not scored:
+        return NOT_COVERED_SHORT, [], False
+    nearest = scored[0]
+    return f"{NOT_COVERED_SHORT}\n\n{SUGGESTION_LABEL}: {nearest.passage.location()} [{nearest.number}]", [nearest.number], False

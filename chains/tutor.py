@@ -51,7 +51,7 @@ from chains.deadline import TurnDeadline
 from chains.errors import ProviderFailure, classify, scrub
 from chains.events import EventKind, TutorAnswer, TutorEvent, source_dicts
 from chains.memory import MAX_THREADS, MAX_TURNS_PER_THREAD, ThreadMemory, ThreadStore
-from chains.offline_compose import compose_offline
+from chains.offline_turn import compose_offline
 from chains.prompts import GENERAL_KNOWLEDGE_LABEL, NOT_IN_COURSE, user_message
 from chains.providers import ProviderChoice, build_chat_model, resolve_provider
 from chains.safe_retriever import SafeRetriever

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from hardware import explain
 from hardware.catalog import (
     GpuSpec, ModelSpec, QuantSpec, all_gpus, custom_gpu, model_from_params, reference_model_for,
-    resolve_gpu, resolve_model, resolve_quant,
+    normalize, resolve_gpu, resolve_model, resolve_quant,
 )
 from hardware.errors import HardwareInputError
 from hardware.memory import (
@@ -258,13 +258,35 @@ def _training_format(mode: str, quant: QuantSpec) -> tuple[str, str] | None:
     return None
 
 
+# An unqualified "4-bit" means one thing everywhere (chat, agent tool, CLI, calculator): GGUF Q4_K_M,
+# the format a student running a model locally (llama.cpp, Ollama, LM Studio) actually downloads.
+# bitsandbytes 4-bit stays reachable by name ("int4", "bnb 4bit", "load_in_4bit").
+UNQUALIFIED_4BIT = "Q4_K_M"
+UNQUALIFIED_4BIT_ALTERNATIVE = "int4"
+_UNQUALIFIED_4BIT_KEYS = {"4bit", "4", "4bitlik"}
+
+
+def is_unqualified_4bit(quant: str | None) -> bool:
+    return quant is not None and normalize(quant) in _UNQUALIFIED_4BIT_KEYS
+
+
+def four_bit_note(gguf_gb: float, bnb_gb: float) -> str:
+    """Which format an unqualified "4-bit" was taken as, and what the other one gives."""
+    return (
+        f"\"4-bit\" için GGUF Q4_K_M varsayıldı: GGUF Q4_K_M ile ≈ {explain.tr_number(gguf_gb)} GB; "
+        f"bitsandbytes 4-bit ile ≈ {explain.tr_number(bnb_gb)} GB."
+    )
+
+
 def _resolve(req: EstimateRequest) -> _Resolved:
     if req.model:
         model = resolve_model(req.model)  # a named model wins over --params: its exact size is known
     else:
         model = model_from_params(float(req.params))  # type: ignore[arg-type]
     mode = req.mode
-    quant = resolve_quant(req.quant or _DEFAULT_QUANT[mode])
+    # Training modes keep the catalog's reading of "4-bit" (bitsandbytes), the format they train with.
+    four_bit = is_unqualified_4bit(req.quant) and mode == "inference"
+    quant = resolve_quant(UNQUALIFIED_4BIT if four_bit else req.quant or _DEFAULT_QUANT[mode])
     substitution = _training_format(mode, quant)
     if substitution is not None:
         quant = resolve_quant(substitution[0])
@@ -381,6 +403,9 @@ def estimate(req: EstimateRequest | dict[str, Any]) -> EstimateResult:
         notes.insert(0, _training_note(req, r, parts))
     if r.substitution_note:
         notes.insert(0, r.substitution_note)
+    if is_unqualified_4bit(req.quant) and r.mode == "inference" and quant.id == UNQUALIFIED_4BIT:
+        other = estimate(req.model_copy(update={"quant": UNQUALIFIED_4BIT_ALTERNATIVE}))
+        notes.insert(0, four_bit_note(total_gb, other.total_gb))
     if req.model and req.params is not None and not model.estimated:
         notes.insert(0, f"Model adı verildiği için --params yok sayıldı; {model.name} gerçek boyutuyla hesaplandı.")
 

@@ -61,6 +61,10 @@ _RECOMMEND_WORDS = ("hangi model", "hangi modeli", "model öner", "öneri", "ön
 _FIT_WORDS = ("sığar", "sığ", "çalışır mı", "çalıştırabilir", "çalıştırır", "yeter mi", "yeterli mi", "kaldırır", "olur mu", "çalışır")
 _ESTIMATE_WORDS = ("kaç gb", "kaç gigabayt", "vram gerek", "bellek gerek", "hesapla")
 _MEMORY_WORDS = re.compile(r"vram|bellek|belleğ|hafıza|\bram\b|\bgb\b|\d\s*gb|yer kapla|sığ")
+# Words that make a short follow-up a hardware question even without numbers ("peki hızı?").
+_HARDWARE_WORDS = re.compile(
+    r"vram|bellek|belleğ|hafıza|\bram\b|\bgb\b|ekran kart|\bkart|\bgpu|nicemle|quantiz|hız|token/s|sığ|donanım"
+)
 _FOLLOWUP_STARTS = ("peki", "ya ", "o zaman", "bir de", "ayrıca", "şimdi")
 _TASK_WORDS = {
     "kod": "kod", "code": "kod", "programlama": "kod",
@@ -85,7 +89,8 @@ class HardwareQuery:
     gpu: str | None = None
     context_tokens: int | None = None
     mode: Mode | None = None
-    task: str | None = None
+    task: str | None = None  # the first task word, kept for callers that take one
+    tasks: tuple[str, ...] = ()  # every task word, in order ("Türkçe sohbet" -> ("türkçe", "sohbet"))
     intent: Intent | None = None
     followup: bool = False
 
@@ -105,7 +110,7 @@ class HardwareQuery:
         values = {}
         for f in fields(self):
             mine = getattr(self, f.name)
-            values[f.name] = mine if mine not in (None, False) else getattr(previous, f.name)
+            values[f.name] = mine if mine not in (None, False, ()) else getattr(previous, f.name)
         merged = replace(self, **values)
         if self.model is not None and self.params_b is None and not self.model_resolved:
             merged = replace(merged, params_b=None)
@@ -138,8 +143,8 @@ class HardwareQuery:
             parts.append(f"bağlam: {self.context_tokens} token")
         if self.mode and self.mode != "inference":
             parts.append(f"iş: {self.mode}")
-        if self.task:
-            parts.append(f"görev: {self.task}")
+        if self.tasks:
+            parts.append(f"görev: {' + '.join(self.tasks)}")
         return ", ".join(parts)
 
 
@@ -282,7 +287,10 @@ def parse_hardware_question(text: str) -> HardwareQuery:
     elif re.search(r"çıkarım|inference|çalıştır|sohbet et", lowered):
         mode = "inference"
 
-    task = next((label for word, label in _TASK_WORDS.items() if re.search(rf"\b{re.escape(word)}", lowered)), None)
+    found_tasks = sorted(
+        ((match.start(), label) for word, label in _TASK_WORDS.items() if (match := re.search(rf"\b{re.escape(word)}", lowered))),
+    )
+    tasks = tuple(dict.fromkeys(label for _, label in found_tasks))
 
     intent: Intent | None = None
     if any(w in lowered for w in _RECOMMEND_WORDS):
@@ -298,7 +306,18 @@ def parse_hardware_question(text: str) -> HardwareQuery:
 
     stripped = lowered.strip()
     followup = stripped.startswith(_FOLLOWUP_STARTS) or bool(re.search(r"olursa|olsaydı|olsa\b|ile\s*\?$", stripped))
-    followup = followup and model is None and params is None
+    # A follow-up carries the hardware context only when it is itself about hardware
+    # ("peki 16K bağlamda?", "ya QLoRA?"); "peki Transformer nedir?" starts a new topic.
+    # A task word alone counts only as a short "for what" follow-up ("peki Türkçe için?", "ya kod?").
+    task_followup = bool(tasks) and (len(stripped.split()) <= 3 or re.search(r"\biçin\b", stripped) is not None)
+    numbers = (bits, quant, vram, ram, gpu, context)
+    memory_words = _HARDWARE_WORDS.search(lowered) is not None
+    # "peki LoRA nedir?" asks what LoRA is, not what it needs: a definition is a course question.
+    asks_definition = re.search(r"\bnedir\b|ne demek|ne anlama|ne işe yarar", stripped) is not None
+    about_hardware = any(v is not None for v in numbers) or memory_words or (
+        not asks_definition and (mode is not None or intent is not None or task_followup)
+    )
+    followup = followup and model is None and params is None and about_hardware
 
     return HardwareQuery(
         model=model,
@@ -311,7 +330,8 @@ def parse_hardware_question(text: str) -> HardwareQuery:
         gpu=gpu,
         context_tokens=context,
         mode=mode,
-        task=task,
+        task=tasks[0] if tasks else None,
+        tasks=tasks,
         intent=intent,
         followup=followup,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -41,6 +42,13 @@ class TaskSpec:
     label_tr: str
     aliases: tuple[str, ...]
     boosts: tuple[dict[str, Any], ...]
+    parts: tuple["TaskSpec", ...] = ()  # a combined task ("turkce+sohbet") is made of these
+
+
+# A combined task: the model's best single-task boost counts whole, the other tasks' boosts
+# only at this share, so "Türkçe sohbet" still ranks the course's Turkish pick first and the
+# second word breaks ties instead of outvoting it.
+SECONDARY_TASK_SHARE = 0.25
 
 
 @dataclass
@@ -76,6 +84,23 @@ def all_tasks() -> tuple[TaskSpec, ...]:
     )
 
 
+def resolve_tasks(name: str) -> TaskSpec:
+    """One task, or several joined with "+" or "," ("turkce+sohbet"): their boosts add up."""
+    parts = [part.strip() for part in re.split(r"[+,]", name or "") if part.strip()]
+    if len(parts) <= 1:
+        return resolve_task(name)
+    specs = list({spec.id: spec for spec in map(resolve_task, parts)}.values())
+    if len(specs) == 1:
+        return specs[0]
+    return TaskSpec(
+        id="+".join(spec.id for spec in specs),
+        label_tr=" + ".join(spec.label_tr for spec in specs),
+        aliases=(),
+        boosts=tuple(boost for spec in specs for boost in spec.boosts),
+        parts=tuple(specs),
+    )
+
+
 def resolve_task(name: str) -> TaskSpec:
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
         raise HardwareInputError("Görev adı boş ya da çok uzun olamaz (ör. kodlama, turkce, genel).")
@@ -97,6 +122,12 @@ def resolve_task(name: str) -> TaskSpec:
 def _boost(task: TaskSpec | None, model: ModelSpec) -> tuple[float, list[str], bool]:
     if task is None:
         return 0.0, [], False
+    if task.parts:
+        each = [_boost(part, model) for part in task.parts]
+        totals = [total for total, _, _ in each]
+        combined = max(totals) + SECONDARY_TASK_SHARE * (sum(totals) - max(totals))
+        reasons = list(dict.fromkeys(reason for _, found, _ in each for reason in found))
+        return combined, reasons, any(course for _, _, course in each)
     data = _task_data()
     total, reasons, course = 0.0, [], False
     for boost in task.boosts:
@@ -141,7 +172,7 @@ def recommend(
     if not (1 <= limit <= 100):
         raise HardwareInputError("Öneri sayısı (limit) 1 ile 100 arasında olmalı.")
     gpu_spec: GpuSpec | None = resolve_gpu(gpu) if gpu else None
-    task_spec = resolve_task(task) if task else None
+    task_spec = resolve_tasks(task) if task else None
     mode_key = _normalize_mode(mode)
     excluded = _task_data()["exclude_from_recommendations"]
     data = _task_data()

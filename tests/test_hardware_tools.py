@@ -19,7 +19,9 @@ def test_vram_tool_returns_schema_plus_course_rule() -> None:
     tool = hardware_tools()[0]
     out = tool.invoke({"model": "Llama 3.1 8B", "quant": "4-bit", "gpu": "RTX 3060"})
     json.dumps(out, ensure_ascii=False)  # serializable
-    assert out["fits"] is True and out["quant"] == "int4"
+    # An unqualified "4-bit" is GGUF Q4_K_M everywhere (issue 12), and the note names the other format.
+    assert out["fits"] is True and out["quant"] == "Q4_K_M"
+    assert any("bitsandbytes 4-bit ile" in note for note in out["notes"])
     assert out["ders_kurali_gb"] > 0 and "Dersteki kural" in out["ders_kurali_aciklamasi"]
     assert "GeForce RTX 3060 12GB" in out["sigdigi_gpular"] or out["sigdigi_gpular"]
 

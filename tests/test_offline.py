@@ -102,7 +102,7 @@ def test_a_shared_common_word_is_not_an_answer():
     passage = Passage(text="Proje kapsamında 100.000 adet GPU'nun kurulumu gerçekleştirildi.", source="g.md", section="GPU")
     answer = offline.course_answer("Fotosentez nasıl gerçekleşir?", [(1, passage)], off_topic=False)
     assert answer.text.startswith("Bu konu ders belgelerinde yok") and not answer.answered_from_course
-    assert "En yakın ders bölümü: g.md — GPU [1]" in answer.text
+    assert "Öneri — en yakın ders bölümü: g.md — GPU [1]" in answer.text
 
 
 def test_glossary_expansion_terms_help_pick_the_sentence():

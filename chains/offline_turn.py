@@ -1,0 +1,35 @@
+"""The offline answer of one turn: computed hardware numbers and/or the course's own text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chains import offline
+from hardware.question_parser import HardwareQuery
+from vectorstore.types import Passage, SearchResponse
+
+
+def compose_offline(
+    question: str, hardware: HardwareQuery, numbered: list[tuple[int, Passage]], response: SearchResponse
+) -> tuple[str, bool, list[dict[str, Any]]]:
+    """(answer text, answered from the course, hardware tool calls made)."""
+    off_topic = response.off_topic
+    expansion = response.expanded_query if response.expanded_query != response.query else ""
+    parts: list[str] = []
+    calls: list[dict[str, Any]] = []
+    if hardware.is_hardware:
+        from chains.hardware_answers import answer_hardware
+
+        hw = answer_hardware(hardware)
+        if hw is not None:
+            parts.append(hw.text)
+            calls = hw.tool_calls
+    if parts:
+        # Next to computed numbers, quote the course only where it clearly matches.
+        course = offline.course_answer(question, numbered, off_topic, min_overlap=2, expansion=expansion)
+        if course.text:
+            parts.append(course.text)
+    else:
+        course = offline.course_answer(question, numbered, off_topic, expansion=expansion)
+        parts.append(course.text)
+    return "\n\n".join(parts), course.answered_from_course, calls
