@@ -463,6 +463,8 @@ class Tutor:
             answer: TutorAnswer = event.payload
             answer.answer = scrub(answer.answer, secrets)
             answer.notices = [scrub(n, secrets) for n in answer.notices]
+            if answer.generation_off_reason:
+                answer.generation_off_reason = scrub(answer.generation_off_reason, secrets)
         return event
 
     def _secrets(self) -> list[str]:
