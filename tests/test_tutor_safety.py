@@ -144,3 +144,18 @@ def test_stream_guard_work_per_chunk_does_not_grow_with_the_stream():
     assert "".join(shown) == sentence * 400
     # Bounded work per chunk: holding text is a small tail, never the whole stream.
     assert len(guard.pending) == 0 and (time.perf_counter() - started) / chunks < 0.002
+
+
+def test_a_huge_ders_ara_query_from_the_model_is_cut_before_searching(settings_factory, stub):
+    from groq_stub import tool_call
+
+    retriever = FakeRetriever()
+    # 12,000 characters: more than MAX_COMPLETION_TOKENS lets a real model write; the stub ignores
+    # max_tokens, and LangChain's own partial-JSON parsing of far longer tool arguments is slow.
+    stub.enqueue(tool_call("ders_ara", {"sorgu": "LoRA " * 2_400}), text("LoRA küçük matrisleri eğitir [1]."))
+    settings = settings_factory(groq_api_key=KEY, groq_base_url=stub.base_url, groq_max_retries=0)
+    started = time.perf_counter()
+    answer = Tutor(settings, retriever, tools=[]).ask("LoRA nedir?", "t")
+    assert time.perf_counter() - started < 10
+    assert len(retriever.queries) == 2 and all(len(q) <= settings.max_question_chars for q in retriever.queries)
+    assert answer.mode == "groq"
