@@ -187,3 +187,63 @@ def test_instructor_listing_and_delete_of_non_utf8_name(tmp_path: Path) -> None:
     listed[0].encode("utf-8")
     delete_document(knowledge, listed[0])
     assert not os.path.exists(raw)
+
+
+# --- Office bombs: refused from the zip directory, before any XML is parsed --------------
+def _docx_with_body(path: Path, body: bytes) -> None:
+    import io
+    import zipfile
+
+    import docx
+
+    template = io.BytesIO()
+    docx.Document().save(template)
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                head, _, tail = data.partition(b"<w:body>")
+                data = head + b"<w:body>" + body + tail.partition(b"</w:body>")[0] + b"</w:body></w:document>"
+            out.writestr(item.filename, data)
+
+
+def test_docx_xml_bomb_is_refused_fast(tmp_path: Path) -> None:
+    import time
+
+    from vectorstore.loaders import LoadError, load_document
+
+    bomb = tmp_path / "bomba.docx"
+    # 20 MB of one repeated run: deflate shrinks it to tens of KB.
+    run = b"<w:r><w:t>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</w:t></w:r>"
+    _docx_with_body(bomb, b"<w:p>" + run * (20 * 1_048_576 // len(run)) + b"</w:p>")
+    assert bomb.stat().st_size < 200_000
+    started = time.perf_counter()
+    with pytest.raises(LoadError, match="bombası"):
+        load_document(bomb, tmp_path, 20)
+    assert time.perf_counter() - started < 5  # generous on a shared CPU; ~0.1 s measured
+
+
+def test_docx_with_too_many_paragraphs_is_refused(tmp_path: Path) -> None:
+    from vectorstore.loaders import MAX_DOCX_PARAGRAPHS, LoadError, load_document
+
+    many = tmp_path / "paragraf.docx"
+    _docx_with_body(many, b"<w:p/>" * (MAX_DOCX_PARAGRAPHS + 1))
+    with pytest.raises(LoadError, match="paragraf"):
+        load_document(many, tmp_path, 20)
+    fine = tmp_path / "normal.docx"
+    _docx_with_body(fine, b"<w:p><w:r><w:t>GPU bellegi</w:t></w:r></w:p>" * 10)
+    assert "GPU bellegi" in load_document(fine, tmp_path, 20).parts[0].text
+
+
+def test_pptx_with_too_many_slides_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    from vectorstore.loaders import MAX_PPTX_SLIDES, LoadError, load_document
+
+    deck = tmp_path / "slayt.pptx"
+    with zipfile.ZipFile(deck, "w") as out:
+        out.writestr("[Content_Types].xml", "<Types/>")
+        for number in range(1, MAX_PPTX_SLIDES + 2):
+            out.writestr(f"ppt/slides/slide{number}.xml", "<p:sld/>")
+    with pytest.raises(LoadError, match="slayt"):
+        load_document(deck, tmp_path, 20)

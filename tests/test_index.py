@@ -469,10 +469,10 @@ def test_unexpected_loader_crash_is_reported_not_fatal(tmp_path: Path, monkeypat
     (knowledge / "tuhaf.md").write_text("# Tuhaf\n\nBu dosya yükleyiciyi çökertir. " * 10, encoding="utf-8")
     real = indexer_module.load_document
 
-    def flaky(path, root, max_file_mb):
+    def flaky(path, root, max_file_mb, **options):
         if path.name == "tuhaf.md":
             raise RuntimeError("beklenmeyen durum")
-        return real(path, root, max_file_mb)
+        return real(path, root, max_file_mb, **options)
 
     monkeypatch.setattr(indexer_module, "load_document", flaky)
     kb = KnowledgeBase(make_settings(knowledge, tmp_path / "storage"))

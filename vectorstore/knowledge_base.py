@@ -41,11 +41,17 @@ class KnowledgeBase:
 
     @property
     def store(self) -> "ChunkStore":
+        return self.open_store()
+
+    def open_store(self, owner_lock_timeout: float | None = None) -> "ChunkStore":
+        """The store, opened on first use; a busy embedded store raises StoreBusyError
+        after `owner_lock_timeout` seconds (the store's default when None)."""
         with self._lock:
             if self._store is None:
-                from vectorstore.store import open_chunk_store
+                from vectorstore.store import OWNER_LOCK_TIMEOUT_S, open_chunk_store
 
-                self._store = open_chunk_store(self.settings, self.embeddings)
+                timeout = OWNER_LOCK_TIMEOUT_S if owner_lock_timeout is None else owner_lock_timeout
+                self._store = open_chunk_store(self.settings, self.embeddings, timeout)
             return self._store
 
     def _get_indexer(self) -> "Indexer":

@@ -111,9 +111,50 @@ def _load_pdf(data: bytes) -> list[DocumentPart]:
         raise LoadError(f"PDF okunamadı (bozuk dosya): {exc}") from exc
 
 
+# Office files are zip archives of XML: a 64 KB file can hold 20 MB of XML
+# that takes minutes and hundreds of MB to parse. The zip directory tells the
+# uncompressed sizes up front (and zipfile never reads past them), so bombs are
+# refused before any XML is parsed.
+MAX_OFFICE_XML_BYTES = 16 * 1_048_576
+MAX_OFFICE_ENTRIES = 5000
+MAX_DOCX_PARAGRAPHS = 50_000
+MAX_PPTX_SLIDES = 1000
+_PARAGRAPH_TAG = re.compile(rb"<w:p[ >/]")
+
+
+def _check_office_archive(data: bytes, kind: str) -> None:
+    """Raise LoadError (Turkish) when an Office file would be too costly to parse."""
+    import io
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise LoadError(f"{kind} okunamadı (bozuk dosya): {exc}") from exc
+    if len(entries) > MAX_OFFICE_ENTRIES:
+        raise LoadError(f"{kind} çok fazla parça içeriyor ({len(entries)}); dizinlenmedi.")
+    xml_bytes = sum(e.file_size for e in entries if e.filename.endswith((".xml", ".rels")))
+    if xml_bytes > MAX_OFFICE_XML_BYTES:
+        raise LoadError(
+            f"{kind} açıldığında çok büyük ({xml_bytes / 1_048_576:.0f} MB XML; sınır "
+            f"{MAX_OFFICE_XML_BYTES / 1_048_576:.0f} MB). Sıkıştırma bombası olabilir; dizinlenmedi."
+        )
+    names = {e.filename for e in entries}
+    if "word/document.xml" in names:
+        with archive.open("word/document.xml") as body:
+            paragraphs = len(_PARAGRAPH_TAG.findall(body.read()))
+        if paragraphs > MAX_DOCX_PARAGRAPHS:
+            raise LoadError(f"{kind} çok fazla paragraf içeriyor ({paragraphs}; sınır {MAX_DOCX_PARAGRAPHS}); dizinlenmedi.")
+    slides = sum(1 for name in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", name))
+    if slides > MAX_PPTX_SLIDES:
+        raise LoadError(f"{kind} çok fazla slayt içeriyor ({slides}; sınır {MAX_PPTX_SLIDES}); dizinlenmedi.")
+
+
 def _load_docx(data: bytes) -> list[DocumentPart]:
     import io
 
+    _check_office_archive(data, "Word belgesi")
     try:
         import docx
 
@@ -147,6 +188,7 @@ def _load_docx(data: bytes) -> list[DocumentPart]:
 def _load_pptx(data: bytes) -> list[DocumentPart]:
     import io
 
+    _check_office_archive(data, "PowerPoint sunumu")
     try:
         from pptx import Presentation
 

@@ -256,7 +256,9 @@ class ChunkStore:
         return token
 
 
-def open_chunk_store(settings: "Settings", embeddings: "Embeddings") -> ChunkStore:
+def open_chunk_store(
+    settings: "Settings", embeddings: "Embeddings", owner_lock_timeout: float = OWNER_LOCK_TIMEOUT_S
+) -> ChunkStore:
     """The store for the configured model: Chroma server if CHROMA_HOST, else embedded."""
     import chromadb
 
@@ -273,7 +275,7 @@ def open_chunk_store(settings: "Settings", embeddings: "Embeddings") -> ChunkSto
                 f"Chroma sunucusuna bağlanılamadı ({settings.chroma_host}:{settings.chroma_port}): {exc}"
             ) from exc
     else:
-        _acquire_owner_lock(settings.storage_dir, OWNER_LOCK_TIMEOUT_S)
+        _acquire_owner_lock(settings.storage_dir, owner_lock_timeout)
         try:
             settings.chroma_dir.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=_chroma_settings())

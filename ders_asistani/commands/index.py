@@ -28,16 +28,29 @@ def ingest(
 ) -> None:
     """Ders klasörünü (KNOWLEDGE_DIR) bilgi dizinine işler; yalnızca değişenler yeniden işlenir."""
     from ders_asistani.output import fail, print_json
+    from ders_asistani.commands.store_access import storage_errors
     from ders_asistani.settings import load_settings
-    from vectorstore.embeddings import EmbeddingModelError
-    from vectorstore.indexer import IngestBusyError
     from vectorstore.knowledge_base import KnowledgeBase
-    from vectorstore.store import StoreBusyError, StoreUnavailableError
 
     settings = load_settings()
     if not settings.knowledge_dir.is_dir():
         fail(f"Ders klasörü bulunamadı: {settings.knowledge_dir} (KNOWLEDGE_DIR ayarını kontrol edin).")
     kb = KnowledgeBase(settings)
+    with storage_errors(settings):
+        report = _run_ingest(kb, rebuild, as_json)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        typer.echo(_summary(report))
+
+
+def _run_ingest(kb, rebuild: bool, as_json: bool):  # noqa: ANN001, ANN202 - lazily imported types
+    """One ingest with a progress bar on a terminal; Turkish failure for known errors."""
+    from ders_asistani.output import fail
+    from vectorstore.embeddings import EmbeddingModelError
+    from vectorstore.indexer import IngestBusyError
+    from vectorstore.store import StoreBusyError, StoreUnavailableError
+
     try:
         if sys.stderr.isatty() and not as_json:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -61,10 +74,7 @@ def ingest(
         fail(str(exc))
     finally:
         kb.close()
-    if as_json:
-        print_json(report.to_dict())
-    else:
-        typer.echo(_summary(report))
+    return report
 
 
 def documents(
@@ -75,7 +85,11 @@ def documents(
     from ders_asistani.settings import load_settings
     from vectorstore.knowledge_base import KnowledgeBase
 
-    infos = KnowledgeBase(load_settings()).documents()
+    from ders_asistani.commands.store_access import storage_errors
+
+    settings = load_settings()
+    with storage_errors(settings):
+        infos = KnowledgeBase(settings).documents()
     if as_json:
         print_json([info.to_dict() for info in infos])
         return

@@ -47,31 +47,38 @@ def _open_retriever(settings: Any) -> Any:
     """The retriever over STORAGE_DIR; builds the index first if it is empty."""
     from vectorstore.embeddings import EmbeddingModelError
     from vectorstore.indexer import IngestBusyError
-    from vectorstore.knowledge_base import KnowledgeBase
     from vectorstore.store import StoreBusyError, StoreUnavailableError
 
+    from ders_asistani.commands.store_access import open_waiting, storage_errors
+
     try:
-        kb = KnowledgeBase(settings)
-        if kb.store.count() == 0:
-            if not settings.knowledge_dir.is_dir():
-                fail(f"Bilgi klasörü bulunamadı: {settings.knowledge_dir} (KNOWLEDGE_DIR).")
-            typer.echo("Dizin boş; ders belgeleri önce dizinleniyor...", err=True)
-            report = kb.ingest()
-            for error in report.errors:
-                typer.echo(f"Uyarı: {error.file}: {error.error}", err=True)
-        retriever = kb.retriever()
-        second = getattr(retriever, "second", None)
-        if second is not None and second.cache_path is not None and not second.cache_path.exists():
-            typer.echo("Anlam modeli (e5) vektörleri hazırlanıyor; yalnız ilk açılışta sürer...", err=True)
-        warm_up = getattr(retriever, "warm_up", None)
-        if warm_up is not None:
-            warm_up()
-        return retriever
+        kb = open_waiting(settings)
+        with storage_errors(settings):
+            return _ready_retriever(kb, settings)
     except IngestBusyError as exc:
         # The index is empty and someone else is building it: nothing to search yet.
         fail(f"Dizin henüz hazır değil. {exc}")
     except (StoreBusyError, StoreUnavailableError, EmbeddingModelError) as exc:
         fail(str(exc))
+
+
+def _ready_retriever(kb: Any, settings: Any) -> Any:
+    """Build the index if empty, open the retriever and warm it up."""
+    if kb.store.count() == 0:
+        if not settings.knowledge_dir.is_dir():
+            fail(f"Bilgi klasörü bulunamadı: {settings.knowledge_dir} (KNOWLEDGE_DIR).")
+        typer.echo("Dizin boş; ders belgeleri önce dizinleniyor...", err=True)
+        report = kb.ingest()
+        for error in report.errors:
+            typer.echo(f"Uyarı: {error.file}: {error.error}", err=True)
+    retriever = kb.retriever()
+    second = getattr(retriever, "second", None)
+    if second is not None and second.cache_path is not None and not second.cache_path.exists():
+        typer.echo("Anlam modeli (e5) vektörleri hazırlanıyor; yalnız ilk açılışta sürer...", err=True)
+    warm_up = getattr(retriever, "warm_up", None)
+    if warm_up is not None:
+        warm_up()
+    return retriever
 
 
 def _print_human(response: Any) -> None:

@@ -70,7 +70,13 @@ def register(app: typer.Typer) -> None:
         # (and any traceback) off the terminal unless logging is configured.
         logging.getLogger("chains").addHandler(logging.NullHandler())
 
-        tutor = build_tutor(settings, force_offline=offline_mode)
+        from ders_asistani.commands.store_access import open_waiting, storage_errors
+
+        # Open the store first (waiting up to STORE_WAIT_S if the app holds it);
+        # the tutor's own store shares this process-wide lock.
+        store_holder = open_waiting(settings)  # noqa: F841 - kept open for the whole command
+        with storage_errors(settings):
+            tutor = build_tutor(settings, force_offline=offline_mode)
         thread_id = thread or "cli"
         history_path = _thread_file(settings.storage_dir, thread) if thread else None
         if history_path is not None and history_path.is_file():
@@ -86,7 +92,8 @@ def register(app: typer.Typer) -> None:
                 )
                 history_path = None
 
-        answer = tutor.ask(question, thread_id)
+        with storage_errors(settings):
+            answer = tutor.ask(question, thread_id)
 
         if history_path is not None:
             history_path.parent.mkdir(parents=True, exist_ok=True)
