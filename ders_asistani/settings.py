@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     chunk_size: int = 800
     chunk_overlap: int = 120
     max_file_mb: float = 20.0
+    follow_symlinks: bool = False
+    store_wait_s: float = 30.0
 
     # --- retrieval -------------------------------------------------------------
     retrieval_k: int = 5

@@ -143,19 +143,29 @@ def delete_document(knowledge_dir: Path, relative_source: str) -> Path:
         raise UploadError("Dosya yolu geçersiz.")
     target = _inside(knowledge_dir, knowledge_dir / relative_source)
     if not target.is_file():
+        # The listing shows names that are not valid UTF-8 decoded (see safe_name):
+        # map such a display name back to the real file.
+        target = _on_disk_by_display_name(knowledge_dir).get(relative_source, target)
+    if not target.is_file():
         raise UploadError(f"'{relative_source}' bulunamadı.")
     target.unlink()
     return target
 
 
-def list_course_files(knowledge_dir: Path) -> list[Path]:
-    """Course files on disk (relative paths), whether or not they are indexed yet."""
+def _on_disk_by_display_name(knowledge_dir: Path) -> dict[str, Path]:
+    from vectorstore.scanning import safe_name
+
     if not knowledge_dir.is_dir():
-        return []
-    return sorted(
-        path.relative_to(knowledge_dir)
+        return {}
+    return {
+        safe_name(path.relative_to(knowledge_dir).as_posix()): path
         for path in knowledge_dir.rglob("*")
         if path.is_file()
         and path.suffix.lower() in ALLOWED_EXTENSIONS
         and not any(part.startswith(".") for part in path.relative_to(knowledge_dir).parts)
-    )
+    }
+
+
+def list_course_files(knowledge_dir: Path) -> list[Path]:
+    """Course files on disk (relative paths, printable: the names ingest reports)."""
+    return sorted(Path(name) for name in _on_disk_by_display_name(knowledge_dir))

@@ -31,7 +31,9 @@ from langchain_core.embeddings import Embeddings
 
 from vectorstore.chunking import chunk_document
 from vectorstore.cleaning import clean_for_index
-from vectorstore.loaders import LoadError, LoadedDocument, is_supported, load_document
+from vectorstore.loaders import LoadError, LoadedDocument, load_document
+from vectorstore.scanning import scan_folder
+from vectorstore.secret_filter import redact
 from vectorstore.types import DocumentInfo, FileError, IngestReport
 
 if TYPE_CHECKING:
@@ -189,23 +191,7 @@ class ReusingEmbeddings(Embeddings):
         return self.base.embed_query(text)
 
 
-# --- scanning --------------------------------------------------------------------
-def scan_folder(root: Path) -> tuple[list[Path], list[Path]]:
-    """(supported files, other files), sorted; hidden files and folders ignored."""
-    supported: list[Path] = []
-    others: list[Path] = []
-    if not root.is_dir():
-        return supported, others
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if any(part.startswith((".", "~$")) for part in relative.parts):
-            continue
-        if not path.is_file():
-            continue
-        (supported if is_supported(path) else others).append(path)
-    return supported, others
-
-
+# --- scanning: see vectorstore/scanning.py -------------------------------------------
 def file_sha256(path: Path) -> str | None:
     try:
         digest = hashlib.sha256()
@@ -217,11 +203,22 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def document_chunks(doc: LoadedDocument, chunk_size: int, overlap: int) -> list[Document]:
-    """LangChain documents for one loaded file (cleaned, chunked, numbered)."""
+REDACTED_NOTE = "Anahtar/parola benzeri metin gizlendi (***)"
+
+
+def document_chunks(
+    doc: LoadedDocument, chunk_size: int, overlap: int, known_secrets: tuple[str, ...] = ()
+) -> list[Document]:
+    """LangChain documents for one loaded file (cleaned, redacted, chunked, numbered)."""
     documents: list[Document] = []
     for part in doc.parts:
         text = clean_for_index(part.text)
+        # Key-shaped strings never enter the index, so no later layer can leak them.
+        scrubbed = redact(text, known_secrets)
+        if scrubbed != text:
+            text = scrubbed
+            if REDACTED_NOTE not in doc.warnings:
+                doc.warnings.append(REDACTED_NOTE)
         if not text:
             continue
         base_path = [part.heading] if part.heading and part.slide is not None else None
@@ -299,6 +296,11 @@ class Indexer:
         self.documents = DocumentTable(settings.storage_dir / "records.db", store.collection_name)
 
     # --- helpers ---------------------------------------------------------------------
+    def _known_secrets(self) -> tuple[str, ...]:
+        """The configured secret values: course text quoting them is redacted too."""
+        values = (self.settings.groq_api_key, self.settings.admin_password)
+        return tuple(v.get_secret_value() for v in values if v is not None and v.get_secret_value())
+
     def _record_sources(self) -> set[str]:
         with sqlite3.connect(self.settings.storage_dir / "records.db", timeout=30) as conn:
             rows = conn.execute(
@@ -350,11 +352,13 @@ class Indexer:
             report.chunks = self.store.count()
             report.seconds = round(time.perf_counter() - started, 3)
             return report
-        files, others = scan_folder(root)
-        for path in others:
+        scan = scan_folder(root, self.settings.follow_symlinks)
+        report.errors.extend(scan.notes)
+        for other in scan.others:
             report.errors.append(
-                FileError(path.relative_to(root).as_posix(), f"Desteklenmeyen dosya türü ({path.suffix or 'uzantısız'}); atlandı.")
+                FileError(other.source, f"Desteklenmeyen dosya türü ({other.path.suffix or 'uzantısız'}); atlandı.")
             )
+        files = scan.supported
 
         known = self.documents.rows()
         present: set[str] = set()
@@ -386,9 +390,10 @@ class Indexer:
             pending_chunks = 0
 
         seen = 0
-        for number, path in enumerate(files, start=1):
+        known_secrets = self._known_secrets()
+        for number, scanned in enumerate(files, start=1):
             seen = number - 1
-            source = path.relative_to(root).as_posix()
+            path, source = scanned.path, scanned.source
             present.add(source)
             if progress is not None:
                 progress(number - 1, total, source)
@@ -399,8 +404,10 @@ class Indexer:
                 report.files += 1
                 continue
             try:
-                loaded = load_document(path, root, self.settings.max_file_mb)
-                docs = document_chunks(loaded, self.settings.chunk_size, self.settings.chunk_overlap)
+                loaded = load_document(path, root, self.settings.max_file_mb, source=source)
+                docs = document_chunks(
+                    loaded, self.settings.chunk_size, self.settings.chunk_overlap, known_secrets
+                )
                 if not docs:
                     raise LoadError("Dosyada indekslenecek metin bulunamadı.")
             except Exception as exc:  # noqa: BLE001 - one odd file must never stop the others

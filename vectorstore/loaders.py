@@ -13,6 +13,7 @@ from pathlib import Path
 
 from turkish.encoding import NotTextError, decode_bytes
 from turkish.repair import mojibake_residue, repair_text
+from vectorstore.secret_filter import looks_like_env_file
 
 TEXT_EXTENSIONS = {".md", ".markdown", ".txt"}
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | {".pdf", ".docx", ".pptx", ".html", ".htm"}
@@ -214,9 +215,12 @@ def _load_html(data: bytes) -> tuple[list[DocumentPart], str, str]:
     return [DocumentPart("\n".join(lines))], title, decoded.encoding
 
 
-def load_document(path: Path, root: Path, max_file_mb: float) -> LoadedDocument:
+ENV_CONTENT_ERROR = "Dosya .env benzeri ayar/anahtar satırları içeriyor; güvenlik için dizinlenmedi."
+
+
+def load_document(path: Path, root: Path, max_file_mb: float, source: str | None = None) -> LoadedDocument:
     """Read, decode and repair one file; raise LoadError with a Turkish reason."""
-    source = path.relative_to(root).as_posix()
+    source = source or path.relative_to(root).as_posix()
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         raise LoadError(f"Desteklenmeyen dosya türü ({suffix or 'uzantısız'}); atlandı.")
@@ -248,6 +252,8 @@ def load_document(path: Path, root: Path, max_file_mb: float) -> LoadedDocument:
     full_text = "\n".join(p.text for p in repaired_parts)
     if not full_text.strip():
         raise LoadError("Dosyadan metin çıkarılamadı (boş ya da yalnızca görsel içeriyor).")
+    if looks_like_env_file(full_text):
+        raise LoadError(ENV_CONTENT_ERROR)
     warnings: list[str] = []
     residue = mojibake_residue(full_text)
     if residue:
