@@ -193,12 +193,12 @@ def course_answer(
     expansion: str = "",
     relevance: float | None = None,
 ) -> OfflineAnswer:
-    """The course quoted as written (`chains.offline_compose`), or "not in the course".
+    """The course quoted as written (`chains.offline_quote`), or "not in the course".
 
     With an explicit `min_overlap` (quotes next to a hardware answer) the
     answer is empty instead of a refusal when nothing clearly matches.
     """
-    from chains.offline_compose import compose
+    from chains.offline_quote import compose
 
     text, cited, answered = compose(question, numbered, off_topic, expansion=expansion, relevance=relevance)
     if min_overlap is not None and not answered:

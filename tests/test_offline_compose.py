@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chains import offline
 from chains.offline_blocks import passage_blocks, quotable
-from chains.offline_compose import SUGGESTION_LABEL, compose
+from chains.offline_quote import SUGGESTION_LABEL, compose
 from conftest import COURSE_DIR
 from vectorstore.types import Passage
 
