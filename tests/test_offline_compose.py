@@ -111,3 +111,12 @@ def test_the_real_slide_deck_answers_the_advantages_question_with_its_list():
     deck = (COURSE_DIR / "slm-sunumu.txt").read_text(encoding="utf-8")
     blocks = [b for b in passage_blocks(deck) if b.kind == "list" and "Avantaj" in b.heading]
     assert blocks and blocks[0].items[0] == "Daha az hesaplama gücü" and len(blocks[0].items) == 4
+
+
+def test_a_question_for_a_figure_is_not_answered_by_a_block_without_one():
+    prose = "Groq ücretsiz planında istek sınırı vardır ve dakika başına istek sayısı hesabınıza göre değişir."
+    _, _, answered = compose("Groq ücretsiz planda dakikada kaç istek atabilirim?", _one(prose), off_topic=False)
+    assert not answered
+    with_figure = prose + " Ücretsiz planda dakikada 30 istek atılabilir."
+    text, _, answered = compose("Groq ücretsiz planda dakikada kaç istek atabilirim?", _one(with_figure), off_topic=False)
+    assert answered and "30 istek" in text
