@@ -120,3 +120,11 @@ def test_a_question_for_a_figure_is_not_answered_by_a_block_without_one():
     with_figure = prose + " Ücretsiz planda dakikada 30 istek atılabilir."
     text, _, answered = compose("Groq ücretsiz planda dakikada kaç istek atabilirim?", _one(with_figure), off_topic=False)
     assert answered and "30 istek" in text
+
+
+def test_a_refusal_keeps_only_its_suggested_section_as_source():
+    passages = [Passage(text=f"metin {i}", source=f"d{i}.md", section="") for i in range(1, 4)]
+    text, kept = offline.sources_for_refusal("Bu konu ders belgelerinde yok.\n\nÖneri — en yakın ders bölümü: d2.md [2]", passages, [2])
+    assert kept == [passages[1]] and text.endswith("d2.md [1]")
+    text, kept = offline.sources_for_refusal("Bu konu ders belgelerinde yok.", passages, [])
+    assert kept == [] and text == "Bu konu ders belgelerinde yok."
