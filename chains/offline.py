@@ -193,14 +193,26 @@ def course_answer(
     expansion: str = "",
     relevance: float | None = None,
 ) -> OfflineAnswer:
-    """The course quoted as written (`chains.offline_compose`), or "not in the course".
+    """The course quoted as written (`chains.offline_quote`), or "not in the course".
 
     With an explicit `min_overlap` (quotes next to a hardware answer) the
     answer is empty instead of a refusal when nothing clearly matches.
     """
-    from chains.offline_compose import compose
+    from chains.offline_quote import compose
 
     text, cited, answered = compose(question, numbered, off_topic, expansion=expansion, relevance=relevance)
     if min_overlap is not None and not answered:
         return OfflineAnswer(text="", answered_from_course=False)
     return OfflineAnswer(text=text, cited=cited, answered_from_course=answered)
+
+
+def sources_for_refusal(text: str, passages: Sequence[Passage], cited: Sequence[int]) -> tuple[str, list[Passage]]:
+    """An offline refusal keeps only the suggested section as its source, renumbered [1].
+
+    A "not in the course" answer must not come with a sources panel full of
+    unrelated passages: with no suggestion it has no sources at all.
+    """
+    kept = [passages[n - 1] for n in cited if 1 <= n <= len(passages)][:1]
+    if not kept:
+        return re.sub(r"\s?\[\d+\]", "", text), []
+    return re.sub(r"\[\d+\]", "[1]", text), kept

@@ -180,3 +180,24 @@ def test_a_follow_up_without_hardware_words_never_calls_a_hardware_tool(settings
     assert _hardware_calls(tutor.ask(first, "p"))
     follow_up = f"{start} {' '.join(words)}?"
     assert not _hardware_calls(tutor.ask(follow_up, "p")), follow_up
+
+
+@pytest.mark.parametrize(
+    "question, leans",
+    [
+        ("peki dezavantajları neler?", True),
+        ("ya kullanım alanları?", True),
+        ("peki bunların avantajları neler?", True),
+        ("peki Transformer nedir?", False),
+        ("peki attention nedir?", False),
+        ("peki küçük dil modellerinin dezavantajları neler?", False),
+        ("dezavantajları neler?", False),
+    ],
+)
+def test_which_follow_ups_lean_on_the_previous_question(question, leans):
+    from chains.offline_followup import leans_on_previous, search_query
+    from hardware.question_parser import parse_hardware_question
+
+    assert leans_on_previous(question) is leans
+    query = search_query(question, parse_hardware_question(question), "küçük dil modellerinin avantajları neler")
+    assert query.startswith("küçük dil modellerinin") is leans and query.endswith(question)

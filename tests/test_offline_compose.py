@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chains import offline
 from chains.offline_blocks import passage_blocks, quotable
-from chains.offline_compose import SUGGESTION_LABEL, compose
+from chains.offline_quote import SUGGESTION_LABEL, compose
 from conftest import COURSE_DIR
 from vectorstore.types import Passage
 
@@ -111,3 +111,20 @@ def test_the_real_slide_deck_answers_the_advantages_question_with_its_list():
     deck = (COURSE_DIR / "slm-sunumu.txt").read_text(encoding="utf-8")
     blocks = [b for b in passage_blocks(deck) if b.kind == "list" and "Avantaj" in b.heading]
     assert blocks and blocks[0].items[0] == "Daha az hesaplama gücü" and len(blocks[0].items) == 4
+
+
+def test_a_question_for_a_figure_is_not_answered_by_a_block_without_one():
+    prose = "Groq ücretsiz planında istek sınırı vardır ve dakika başına istek sayısı hesabınıza göre değişir."
+    _, _, answered = compose("Groq ücretsiz planda dakikada kaç istek atabilirim?", _one(prose), off_topic=False)
+    assert not answered
+    with_figure = prose + " Ücretsiz planda dakikada 30 istek atılabilir."
+    text, _, answered = compose("Groq ücretsiz planda dakikada kaç istek atabilirim?", _one(with_figure), off_topic=False)
+    assert answered and "30 istek" in text
+
+
+def test_a_refusal_keeps_only_its_suggested_section_as_source():
+    passages = [Passage(text=f"metin {i}", source=f"d{i}.md", section="") for i in range(1, 4)]
+    text, kept = offline.sources_for_refusal("Bu konu ders belgelerinde yok.\n\nÖneri — en yakın ders bölümü: d2.md [2]", passages, [2])
+    assert kept == [passages[1]] and text.endswith("d2.md [1]")
+    text, kept = offline.sources_for_refusal("Bu konu ders belgelerinde yok.", passages, [])
+    assert kept == [] and text == "Bu konu ders belgelerinde yok."

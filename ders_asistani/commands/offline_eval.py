@@ -7,13 +7,12 @@ the baseline sentence picker answer from the same passages.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from ders_asistani.commands.retrieval import WARM_UP_QUERIES, _share_vector_cache, eval_app
+from ders_asistani.commands.retrieval import WARM_UP_QUERIES, eval_app, private_index
 from ders_asistani.output import fail, print_json
 
 TEST_DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
@@ -45,30 +44,14 @@ def eval_offline(
     """Çevrimdışı cevapları ölçer: kanıtı içeren cevap oranı, ders dışı sorularda çekimserlik, cevap uzunluğu; eski cümle seçiciyle yan yana."""
     from chains.offline_eval import SCREEN_CHARS, default_composers, evaluate
     from ders_asistani.settings import load_settings
-    from vectorstore.knowledge_base import KnowledgeBase
-
     items = _load_items(questions)
     settings = load_settings()
     if not settings.knowledge_dir.is_dir():
         fail(f"Bilgi klasörü bulunamadı: {settings.knowledge_dir} (KNOWLEDGE_DIR).")
-    with tempfile.TemporaryDirectory(prefix="ders-eval-offline-") as tmp:
-        values = {name: getattr(settings, name) for name in type(settings).model_fields}
-        values.update(storage_dir=Path(tmp), chroma_host=None)
-        private = type(settings)(_env_file=None, **values)
-        _share_vector_cache(settings.storage_dir, Path(tmp))
-        kb = KnowledgeBase(private)
-        try:
-            kb.ingest()
-            retriever = kb.retriever()
-            warm_up = getattr(retriever, "warm_up", None)
-            if warm_up is not None:
-                warm_up()
-            for query in WARM_UP_QUERIES:
-                retriever.search(query, k=settings.retrieval_k)
-            result = evaluate(lambda q: retriever.search(q, k=settings.retrieval_k), items, default_composers())
-        finally:
-            kb.close()
-        _share_vector_cache(Path(tmp), settings.storage_dir, only_if_missing=True)
+    with private_index(settings) as (retriever, _):
+        for query in WARM_UP_QUERIES:
+            retriever.search(query, k=settings.retrieval_k)
+        result = evaluate(lambda q: retriever.search(q, k=settings.retrieval_k), items, default_composers())
     result["config"] = {"questions": len(items), "k": settings.retrieval_k, "screen_chars": SCREEN_CHARS}
     if as_json:
         print_json(result)

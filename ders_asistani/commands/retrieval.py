@@ -8,9 +8,10 @@ the naive baseline in the same run.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import typer
 
@@ -158,7 +159,6 @@ def eval_retrieval(
         summarize,
         warm,
     )
-    from vectorstore.knowledge_base import KnowledgeBase
 
     try:
         items = load_eval_set(questions)
@@ -170,32 +170,17 @@ def eval_retrieval(
     if not settings.knowledge_dir.is_dir():
         fail(f"Bilgi klasörü bulunamadı: {settings.knowledge_dir} (KNOWLEDGE_DIR).")
 
-    with tempfile.TemporaryDirectory(prefix="ders-eval-") as tmp:
-        # A private index: never touches (or waits for) the app's store.
-        values = {name: getattr(settings, name) for name in type(settings).model_fields}
-        values.update(storage_dir=Path(tmp), chroma_host=None)
-        private = type(settings)(_env_file=None, **values)
-        _share_vector_cache(settings.storage_dir, Path(tmp))
-        kb = KnowledgeBase(private)
-        try:
-            report = kb.ingest()
-            retriever = kb.retriever()
-            warm_up = getattr(retriever, "warm_up", None)
-            if warm_up is not None:
-                warm_up()  # e5 vectors complete before anything is measured
-            ours_search = hybrid_search_fn(retriever)
-            warm(ours_search, WARM_UP_QUERIES, k)
-            ours = summarize(run_questions(ours_search, items, k))
-            ours["chunks"] = report.chunks
-        finally:
-            kb.close()
-        _share_vector_cache(Path(tmp), settings.storage_dir, only_if_missing=True)
-        base: dict[str, Any] | None = None
-        if baseline:
-            naive = NaiveBaseline(settings.knowledge_dir)
-            warm(naive.search, WARM_UP_QUERIES, k)
-            base = summarize(run_questions(naive.search, items, k))
-            base["chunks"] = naive.chunks
+    with private_index(settings) as (retriever, report):
+        ours_search = hybrid_search_fn(retriever)
+        warm(ours_search, WARM_UP_QUERIES, k)
+        ours = summarize(run_questions(ours_search, items, k))
+        ours["chunks"] = report.chunks
+    base: dict[str, Any] | None = None
+    if baseline:
+        naive = NaiveBaseline(settings.knowledge_dir)
+        warm(naive.search, WARM_UP_QUERIES, k)
+        base = summarize(run_questions(naive.search, items, k))
+        base["chunks"] = naive.chunks
 
     config = {
         "embedding_model": settings.embedding_model,
@@ -217,6 +202,32 @@ def eval_retrieval(
         print_json(result.to_dict())
         return
     _print_eval_table(result)
+
+
+@contextlib.contextmanager
+def private_index(settings: Any) -> Iterator[tuple[Any, Any]]:
+    """(retriever, ingest report) over KNOWLEDGE_DIR in a temporary folder, warmed up.
+
+    Evaluations use it so they never touch (or wait for) the app's store.
+    """
+    from vectorstore.knowledge_base import KnowledgeBase
+
+    with tempfile.TemporaryDirectory(prefix="ders-eval-") as tmp:
+        values = {name: getattr(settings, name) for name in type(settings).model_fields}
+        values.update(storage_dir=Path(tmp), chroma_host=None)
+        private = type(settings)(_env_file=None, **values)
+        _share_vector_cache(settings.storage_dir, Path(tmp))
+        kb = KnowledgeBase(private)
+        try:
+            report = kb.ingest()
+            retriever = kb.retriever()
+            warm_up = getattr(retriever, "warm_up", None)
+            if warm_up is not None:
+                warm_up()  # e5 vectors complete before anything is measured
+            yield retriever, report
+        finally:
+            kb.close()
+        _share_vector_cache(Path(tmp), settings.storage_dir, only_if_missing=True)
 
 
 def _share_vector_cache(source_dir: Path, target_dir: Path, only_if_missing: bool = False) -> None:

@@ -39,6 +39,7 @@ RANK_PENALTY = 0.5
 CONFIDENT_RELEVANCE = 0.5
 RARITY_STRENGTH = 1.0
 
+_ASKS_FIGURE = re.compile(r"\bkaç\b|\bkaçtır|ne zaman|hangi tarih|hangi yıl|fiyat")
 _NUMBER_QUESTION = re.compile(r"\bkaç|ne kadar|skor|puan|yüzde|oran|fiyat|maliyet")
 NOT_COVERED_SHORT = f"{NOT_IN_COURSE}."
 SUGGESTION_LABEL = "Öneri — en yakın ders bölümü"
@@ -185,6 +186,9 @@ def compose(
     # match is enough there, and one shared term when the retriever's relevance is high.
     first = needed - 0.5 if relevance is None or relevance < CONFIDENT_RELEVANCE else min(needed, 1.0)
     answering = [s for s in scored if s.overlap >= (first if s.rank == 0 else needed)]
+    if _ASKS_FIGURE.search(question.lower()):
+        # "kaç", "ne zaman": a block without a single figure cannot be the answer.
+        answering = [s for s in answering if re.search(r"\d", _rendered_text(s))]
     if not answering:
         return _abstain(scored, numbered)
     best = answering[0]
@@ -207,6 +211,15 @@ def compose(
         break
     text = "\n\n".join(parts) + "\n\n" + FOOTER
     return text, cited, True
+
+
+def _rendered_text(item: Scored) -> str:
+    block = item.block
+    if block.kind == "prose":
+        return " ".join(block.sentences)
+    if block.kind == "table":
+        return " ".join(block.rows[block.focus])
+    return block.search_text
 
 
 def _covered(item: Scored, question: str) -> set[str]:
