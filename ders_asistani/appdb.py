@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 RATING_UP = 1
@@ -142,12 +143,17 @@ class AppDatabase:
         with self._ready_lock:
             if self._ready:
                 return
-            try:
-                _Base.metadata.create_all(self.engine)
-            except OperationalError as exc:
-                # Another process created the tables between our check and create.
-                if "already exists" not in str(exc):
-                    raise
+            for attempt in range(3):
+                try:
+                    _Base.metadata.create_all(self.engine)
+                    break
+                except DBAPIError:
+                    # Another process created the tables between our check and create:
+                    # SQLite says "already exists", Postgres a unique violation on
+                    # pg_type. The next create_all sees the tables and does nothing.
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
             self._ready = True
 
     # --- writing -------------------------------------------------------------------

@@ -61,3 +61,29 @@ def course_retriever(tmp_path_factory: pytest.TempPathFactory):
     retriever.warm_up()
     yield retriever
     kb.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """Base SQLAlchemy URL of one throwaway Postgres cluster for the whole run (skips if none)."""
+    from postgres_support import PostgresUnavailable, postgres_server
+
+    try:
+        with postgres_server() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def app_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty app database: a SQLite file, then a fresh Postgres database.
+
+    Tests of anything stored through `Settings.app_database_url` (feedback,
+    conversations, usage ledger) take this fixture to run on both back ends.
+    """
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sub' / 'app.db'}"
+    from postgres_support import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres_url"))

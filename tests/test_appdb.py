@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from pathlib import Path
 
 from ders_asistani.appdb import (
     KIND_DISLIKED,
@@ -16,8 +15,7 @@ from ders_asistani.appdb import (
 )
 
 
-def _db(tmp_path: Path) -> AppDatabase:
-    return AppDatabase(f"sqlite:///{tmp_path / 'sub' / 'app.db'}")
+# `app_database_url` (conftest) runs every storage test on SQLite and on a real Postgres.
 
 
 def test_normalize_question_uses_turkish_case_rules() -> None:
@@ -25,8 +23,8 @@ def test_normalize_question_uses_turkish_case_rules() -> None:
     assert normalize_question("İstanbul") == "istanbul"
 
 
-def test_feedback_is_one_row_per_answer_and_updates(tmp_path: Path) -> None:
-    db = _db(tmp_path)
+def test_feedback_is_one_row_per_answer_and_updates(app_database_url: str) -> None:
+    db = AppDatabase(app_database_url)
     kwargs = dict(message_id="m1", thread_id="t1", question="LoRA nedir?", answer="...")
     db.record_feedback(**kwargs, rating=RATING_UP)
     db.record_feedback(**kwargs, rating=RATING_DOWN, comment="Eksik anlatılmış")
@@ -36,8 +34,8 @@ def test_feedback_is_one_row_per_answer_and_updates(tmp_path: Path) -> None:
     assert gaps[0].kinds == [KIND_DISLIKED] and gaps[0].comments == ["Eksik anlatılmış"]
 
 
-def test_knowledge_gaps_group_and_sort_newest_first(tmp_path: Path) -> None:
-    db = _db(tmp_path)
+def test_knowledge_gaps_group_and_sort_newest_first(app_database_url: str) -> None:
+    db = AppDatabase(app_database_url)
     db.record_unanswered("Kuantum bilgisayar nedir?", mode="offline")
     time.sleep(0.01)
     db.record_unanswered("Futbol maçı kaç kaç bitti?", mode="groq")
@@ -64,8 +62,8 @@ def _writer(url: str, worker: int) -> None:
                            answer="a", rating=RATING_DOWN)
 
 
-def test_several_processes_write_the_same_database(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def test_several_processes_write_the_same_database(app_database_url: str) -> None:
+    url = app_database_url
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(url, n)) for n in range(3)]
     for proc in procs:
@@ -77,3 +75,24 @@ def test_several_processes_write_the_same_database(tmp_path: Path) -> None:
     gaps = {g.normalized: g for g in db.knowledge_gaps(limit=1000)}
     assert len(gaps) == 61  # 60 distinct unanswered + "q"
     assert gaps["q"].count == 60
+
+
+def _first_use(url: str, barrier) -> None:
+    db = AppDatabase(url)
+    db.engine.connect().close()  # connect first so the barrier lines up the CREATE TABLEs
+    barrier.wait(30)
+    db.record_unanswered("aynı anda ilk kullanım", mode="offline")
+
+
+def test_first_use_from_several_processes_creates_tables_once(app_database_url: str) -> None:
+    # Several replicas start together against an empty database: all create tables at once.
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(4)
+    procs = [ctx.Process(target=_first_use, args=(app_database_url, barrier)) for _ in range(4)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    gaps = AppDatabase(app_database_url).knowledge_gaps()
+    assert [g.count for g in gaps] == [4]
