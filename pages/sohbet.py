@@ -5,10 +5,12 @@ import logging
 import streamlit as st
 
 from ders_asistani.ui import chat, render, resources
+from ders_asistani.ui.access import require_access
 from ders_asistani.ui.feedback import feedback_widget
 
 log = logging.getLogger("ders_asistani.app")
 settings = resources.settings()
+require_access(settings)  # the class code, when set, comes before anything else
 chat.init_state()
 
 # The input first: it is what makes the page usable, before anything slower.
