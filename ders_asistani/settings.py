@@ -82,6 +82,8 @@ class Settings(BaseSettings):
 
     # --- app -------------------------------------------------------------------
     admin_password: SecretStr | None = None
+    course_access_code: SecretStr | None = None
+    groq_key_policy: Literal["class", "own", "both"] = "both"
     database_url: str | None = None
     upload_max_mb: float = 20.0
     max_question_chars: int = 2000
@@ -94,7 +96,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("groq_api_key", "admin_password", mode="before")
+    @field_validator("groq_api_key", "admin_password", "course_access_code", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

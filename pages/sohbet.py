@@ -5,10 +5,14 @@ import logging
 import streamlit as st
 
 from ders_asistani.ui import chat, render, resources
+from ders_asistani.ui.access import require_access
+from ders_asistani.ui.own_key import key_kind, own_key, sidebar_box
 from ders_asistani.ui.feedback import feedback_widget
 
 log = logging.getLogger("ders_asistani.app")
 settings = resources.settings()
+require_access(settings)  # the class code, when set, comes before anything else
+session_settings = resources.session_settings(settings, own_key(settings))  # class or own Groq key
 chat.init_state()
 
 # The input first: it is what makes the page usable, before anything slower.
@@ -19,20 +23,22 @@ with st.sidebar:
     if st.button("🆕 Yeni sohbet", width="stretch"):
         finished = st.session_state.thread_id
         chat.new_chat()
-        built = resources.tutor_if_ready(settings)
+        built = resources.tutor_if_ready(session_settings)
         if built is not None:
             built.reset(finished)  # the old conversation's memory is not needed any more
         st.rerun()
-    info = st.session_state.get("mode_info") or render.preview_mode(settings)
+    info = st.session_state.get("mode_info") or render.preview_mode(session_settings)
     st.markdown(f"**Sağlayıcı:** {render.MODE_NAMES.get(info['mode'], info['mode'])}")
     st.markdown(f"**Model:** `{info['model'] or '—'}`")
     st.markdown(f"**Arama derinliği:** {settings.retrieval_k} parça")
     st.page_link("pages/vram_hesaplayici.py", label="VRAM Hesaplayıcı", icon="🧮")
+    sidebar_box(settings)
 
 st.title("🎓 Ders Asistanı")
 banner = st.empty()
 with banner.container():
-    render.mode_banner(**(st.session_state.get("mode_info") or render.preview_mode(settings)))
+    render.mode_banner(**(st.session_state.get("mode_info") or render.preview_mode(session_settings)),
+                       key_kind=key_kind(settings))
 
 messages = st.session_state.messages
 for message in messages:
@@ -66,7 +72,7 @@ if question:
     with st.chat_message("assistant"):
         try:
             with st.spinner("Asistan hazırlanıyor…"):
-                tutor = resources.tutor(settings)
+                tutor = resources.session_tutor(settings, own_key(settings))
             reply = chat.stream_answer(tutor, question, st.session_state.thread_id, banner)
         except Exception as exc:  # the tutor should not raise; if it does, stay polite
             log.exception("answer failed")

@@ -56,6 +56,8 @@ from typing import Any, Callable, Union
 
 CHAT_PATH = "/openai/v1/chat/completions"
 CHARS_PER_TOKEN = 3.2
+MODELS_PATH = "/openai/v1/models"
+MODELS_DEFAULT = ("openai/gpt-oss-120b", "openai/gpt-oss-20b")
 
 
 @dataclass
@@ -73,6 +75,11 @@ class RecordedRequest:
     @property
     def messages(self) -> list[dict[str, Any]]:
         return list(self.body.get("messages") or [])
+
+    @property
+    def api_key(self) -> str | None:
+        auth = self.headers.get("authorization", "")
+        return auth[len("Bearer "):] if auth.startswith("Bearer ") else None
 
     @property
     def stream(self) -> bool:
@@ -228,6 +235,9 @@ class GroqStub:
 
     def __init__(self, default: Responder | None = None) -> None:
         self.default: Responder = default or text("Merhaba, ben test sunucusuyum.")
+        # None: every key is accepted; a set: other keys get Groq's 401 on every path.
+        self.valid_keys: set[str] | None = None
+        self.models: list[str] = [MODELS_DEFAULT[0], MODELS_DEFAULT[1]]
         self.requests: list[RecordedRequest] = []
         self._queue: deque[Responder] = deque()
         self._lock = threading.Lock()
@@ -248,9 +258,7 @@ class GroqStub:
                 stub._handle(self)
 
             def do_GET(self) -> None:  # noqa: N802
-                self.send_response(404)
-                self.send_header("content-length", "0")
-                self.end_headers()
+                stub._handle_get(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -294,6 +302,25 @@ class GroqStub:
             responder = self._queue.popleft() if self._queue else self.default
         return responder(request) if callable(responder) else responder
 
+    def key_refused(self, request: RecordedRequest) -> bool:
+        return self.valid_keys is not None and request.api_key not in self.valid_keys
+
+    def _handle_get(self, handler: BaseHTTPRequestHandler) -> None:
+        """`GET /openai/v1/models`: the key check that costs no tokens."""
+        request = RecordedRequest(method="GET", path=handler.path,
+                                  headers={k.lower(): v for k, v in handler.headers.items()},
+                                  body={}, received_at=time.perf_counter())
+        with self._lock:
+            self.requests.append(request)
+        if handler.path != MODELS_PATH:
+            self._send_json(handler, error(404, f"Unknown request URL: GET {handler.path}", code="unknown_url"))
+        elif self.key_refused(request):
+            self._send_json(handler, invalid_api_key())
+        else:
+            data = [{"id": model, "object": "model", "owned_by": "OpenAI", "active": True,
+                     "context_window": 131072} for model in self.models]
+            self._send_json(handler, Reply(), {"object": "list", "data": data})
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         arrived = time.perf_counter()
         length = int(handler.headers.get("content-length") or 0)
@@ -313,6 +340,9 @@ class GroqStub:
             self.requests.append(request)
         if handler.path != CHAT_PATH:
             self._send_json(handler, error(404, f"Unknown request URL: POST {handler.path}", code="unknown_url"))
+            return
+        if self.key_refused(request):
+            self._send_json(handler, invalid_api_key())
             return
         reply = self._next_reply(request)
         if reply.delay_s:

@@ -58,10 +58,14 @@ def tool_label(name: str) -> str:
     return f"{name} aracı çalışıyor…"
 
 
-def mode_banner(mode: str | None, model: str | None, reason: str | None) -> None:
-    """One clear line saying who answers: Groq and its model, Ollama, or offline and why."""
+KEY_KIND_NAMES = {"own": "kendi anahtarınız", "class": "sınıf anahtarı"}
+
+
+def mode_banner(mode: str | None, model: str | None, reason: str | None, key_kind: str | None = None) -> None:
+    """One clear line saying who answers: Groq and its model (and whose key), Ollama, or offline and why."""
     if mode == "groq":
-        st.success(f"**Mod: Groq** · model `{model}`", icon="🟢")
+        whose = f" · {KEY_KIND_NAMES[key_kind]}" if key_kind in KEY_KIND_NAMES else ""
+        st.success(f"**Mod: Groq** · model `{model}`{whose}", icon="🟢")
     elif mode == "ollama":
         st.info(f"**Mod: Ollama (yerel)** · model `{model}`", icon="🖥️")
     else:

@@ -76,6 +76,43 @@ def tutor(value: Settings | None = None) -> Any:
     return _tutor(fingerprint(value), value)
 
 
+@st.cache_resource(show_spinner=False, max_entries=200)
+def _key_tutor(key: str, _settings: Settings, base_key: str, _base: Settings, offline_reason: str | None) -> Any:
+    # `key` is a hash of the settings including the student's key, never the key itself;
+    # the knowledge base is the class one, so the embedding model and index load once.
+    from chains.assistant import build_tutor
+
+    built = build_tutor(_settings, knowledge_base=_knowledge_base(base_key, _base),
+                        force_offline=offline_reason is not None)
+    if offline_reason is not None:
+        from chains.providers import ProviderChoice
+
+        built.provider = ProviderChoice("offline", reason=offline_reason)
+    _built_tutors[key] = built
+    return built
+
+
+def session_settings(value: Settings, own_key: str | None) -> Settings:
+    """The settings this session's turns use: the class key, or the student's own one."""
+    if own_key:
+        provider = "groq" if value.llm_provider in ("auto", "groq") else value.llm_provider
+        return value.model_copy(update={"groq_api_key": SecretStr(own_key), "llm_provider": provider})
+    if value.groq_key_policy == "own":
+        return value.model_copy(update={"groq_api_key": None})
+    return value
+
+
+def session_tutor(value: Settings, own_key: str | None) -> Any:
+    """The tutor for this session: own key, class key, or offline when an own key is required."""
+    chosen = session_settings(value, own_key)
+    if chosen is value:
+        return tutor(value)
+    from ders_asistani.ui.own_key import OWN_KEY_REQUIRED
+
+    reason = None if own_key or value.llm_provider in ("offline", "ollama") else OWN_KEY_REQUIRED
+    return _key_tutor(fingerprint(chosen), chosen, fingerprint(value), value, reason)
+
+
 def tutor_if_ready(value: Settings) -> Any | None:
     """The tutor if this process already built it (never builds one)."""
     return _built_tutors.get(fingerprint(value))
