@@ -41,7 +41,7 @@ RARITY_STRENGTH = 1.0
 
 _ASKS_FIGURE = re.compile(r"\bkaç\b|\bkaçtır|ne zaman|hangi tarih|hangi yıl|fiyat")
 _NUMBER_QUESTION = re.compile(r"\bkaç|ne kadar|skor|puan|yüzde|oran|fiyat|maliyet")
-NOT_COVERED_SHORT = f"{NOT_IN_COURSE}."
+NOT_COVERED_SHORT = f"{NOT_IN_COURSE}; bu soruyu karşılayan bir bölüm bulamadım."
 SUGGESTION_LABEL = "Öneri — en yakın ders bölümü"
 FOOTER = "(Dil modeli kullanılmadan, ders belgelerinden alıntılandı; ayrıntı için kaynağa bakın.)"
 

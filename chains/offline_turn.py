@@ -26,10 +26,12 @@ def compose_offline(
             calls = hw.tool_calls
     if parts:
         # Next to computed numbers, quote the course only where it clearly matches.
-        course = offline.course_answer(question, numbered, off_topic, min_overlap=2, expansion=expansion)
+        course = offline.course_answer(
+            question, numbered, off_topic, min_overlap=2, expansion=expansion, relevance=response.relevance
+        )
         if course.text:
             parts.append(course.text)
     else:
-        course = offline.course_answer(question, numbered, off_topic, expansion=expansion)
+        course = offline.course_answer(question, numbered, off_topic, expansion=expansion, relevance=response.relevance)
         parts.append(course.text)
     return "\n\n".join(parts), course.answered_from_course, calls

@@ -31,10 +31,11 @@ def plan_hardware(parsed: HardwareQuery, previous: HardwareQuery | None) -> Hard
 
 
 def search_query(question: str, parsed: HardwareQuery, turns: Sequence[Turn]) -> str:
-    """Follow-ups search with the previous question too."""
-    if parsed.followup and turns:
-        return f"{turns[-1].question} {question}"
-    return question
+    """Hardware follow-ups and aspect-only follow-ups ("peki dezavantajları neler?") search with the
+    previous question too; a follow-up naming its own subject ("peki Transformer nedir?") searches alone."""
+    from chains.offline_followup import search_query as followup_query
+
+    return followup_query(question, parsed, turns[-1].question if turns else None)
 
 
 def required_tool(hardware: HardwareQuery, available: set[str]) -> str | None:

@@ -51,6 +51,7 @@ from chains.deadline import TurnDeadline
 from chains.errors import ProviderFailure, classify, scrub
 from chains.events import EventKind, TutorAnswer, TutorEvent, source_dicts
 from chains.memory import MAX_THREADS, MAX_TURNS_PER_THREAD, ThreadMemory, ThreadStore
+from chains import offline
 from chains.offline_turn import compose_offline
 from chains.prompts import GENERAL_KNOWLEDGE_LABEL, NOT_IN_COURSE, user_message
 from chains.providers import ProviderChoice, build_chat_model, resolve_provider
@@ -263,6 +264,7 @@ class Tutor:
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
 
+        answer_sources = list(context.sources)
         if answer_text is None:
             numbered = list(enumerate(context.sources, start=1))
             answer_text, from_course, offline_calls = compose_offline(question, hardware, numbered, response)
@@ -270,11 +272,17 @@ class Tutor:
                 yield TutorEvent("tool_start", {"id": call["id"], "name": call["name"], "args": call["args"]})
                 yield TutorEvent("tool_end", {**call, "error": False})
             tool_calls.extend(offline_calls)
+            if not from_course and not offline_calls:
+                # A refusal shows no unrelated passages: only its suggested section, if any.
+                cited = [int(n) for n in re.findall(r"\[(\d+)\]", answer_text)]
+                answer_text, kept = offline.sources_for_refusal(answer_text, context.sources, cited)
+                answer_sources = kept
+                yield TutorEvent("sources", source_dicts(answer_sources))
         else:
             answer_text = self._mark_general_knowledge(answer_text, response, tool_calls)
             from_course = bool(context.sources) and not response.off_topic and NOT_IN_COURSE.lower() not in answer_text.lower()
 
-        answer_text = clean_answer(answer_text, len(context.sources), self._secrets())
+        answer_text = clean_answer(answer_text, len(answer_sources), self._secrets())
         memory.remember(Turn(question=question, answer=answer_text, tool_note=tool_note(tool_calls)))
         if hardware.is_hardware or previous is not None and hardware is not parsed:
             memory.hardware = hardware
@@ -284,7 +292,7 @@ class Tutor:
             timings["to_first_model_call_ms"] = round(to_llm, 2)
         answer = TutorAnswer(
             answer=answer_text,
-            sources=source_dicts(context.sources),
+            sources=source_dicts(answer_sources),
             tool_calls=[{"name": c["name"], "args": c["args"], "result": c["result"]} for c in tool_calls],
             mode=mode,
             model=self.model if mode != "offline" else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chains import offline
 from chains.offline_blocks import passage_blocks, quotable
-from chains.offline_quote import SUGGESTION_LABEL, compose
+from chains.offline_quote import NOT_COVERED_SHORT, SUGGESTION_LABEL, compose
 from conftest import COURSE_DIR
 from vectorstore.types import Passage
 
@@ -89,14 +89,14 @@ def test_prose_is_quoted_as_whole_sentences_in_document_order():
 
 def test_off_topic_answer_is_one_sentence_without_sources():
     text, cited, answered = compose("bugün hava nasıl?", _one(SLIDES), off_topic=True)
-    assert not answered and cited == [] and text == "Bu konu ders belgelerinde yok."
+    assert not answered and cited == [] and text == NOT_COVERED_SHORT
 
 
 def test_uncovered_question_gets_the_nearest_section_as_a_labelled_suggestion():
     passage = Passage(text="Proje kapsamında 100.000 adet GPU'nun kurulumu gerçekleştirildi.", source="g.md", section="GPU")
     answer = offline.course_answer("Fotosentez nasıl gerçekleşir?", [(1, passage)], off_topic=False)
     assert not answer.answered_from_course and answer.cited == [1]
-    assert answer.text.splitlines()[0] == "Bu konu ders belgelerinde yok."
+    assert answer.text.splitlines()[0] == NOT_COVERED_SHORT
     assert f"{SUGGESTION_LABEL}: g.md — GPU [1]" in answer.text
 
 
@@ -126,5 +126,5 @@ def test_a_refusal_keeps_only_its_suggested_section_as_source():
     passages = [Passage(text=f"metin {i}", source=f"d{i}.md", section="") for i in range(1, 4)]
     text, kept = offline.sources_for_refusal("Bu konu ders belgelerinde yok.\n\nÖneri — en yakın ders bölümü: d2.md [2]", passages, [2])
     assert kept == [passages[1]] and text.endswith("d2.md [1]")
-    text, kept = offline.sources_for_refusal("Bu konu ders belgelerinde yok.", passages, [])
-    assert kept == [] and text == "Bu konu ders belgelerinde yok."
+    text, kept = offline.sources_for_refusal(NOT_COVERED_SHORT, passages, [])
+    assert kept == [] and text == NOT_COVERED_SHORT
