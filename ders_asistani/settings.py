@@ -76,6 +76,7 @@ class Settings(BaseSettings):
 
     # --- app -------------------------------------------------------------------
     admin_password: SecretStr | None = None
+    admin_session_minutes: float = 60.0
     database_url: str | None = None
     upload_max_mb: float = 20.0
     max_question_chars: int = 2000
