@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     course_access_code: SecretStr | None = None
     groq_key_policy: Literal["class", "own", "both"] = "both"
+    admin_session_minutes: float = 60.0
     database_url: str | None = None
     upload_max_mb: float = 20.0
     max_question_chars: int = 2000

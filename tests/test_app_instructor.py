@@ -92,3 +92,35 @@ def test_unanswered_questions_tab_lists_gaps_newest_first(monkeypatch, tmp_path,
     gaps = at.dataframe[1].value
     assert list(gaps["Soru"]) == ["LoRA rank nasıl seçilir?", "Kuantum bilgisayar nedir?"]
     assert list(gaps["Yorumlar"])[0] == "Örnek yok"
+
+
+def test_repeated_wrong_passwords_lock_the_form_even_in_a_new_session(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola")
+    at = _open()
+    for _ in range(3):
+        _login(at, "yanlış")
+    assert "deneme" in at.error[0].value and "saniye" in at.error[0].value
+    # A fresh browser session gets no fresh tries, and the right password is refused while locked.
+    other = _login(_open(), "doğru-parola")
+    assert not other.exception
+    assert len(other.tabs) == 0
+    assert "sonra yeniden deneyin" in other.error[0].value
+
+
+def test_logout_and_expiry_close_the_page(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola")
+    at = _login(_open(), "doğru-parola")
+    assert [t.label for t in at.tabs] == ["Belgeler", "Cevapsız sorular"]
+    token = at.session_state["admin_session_token"]
+    next(b for b in at.sidebar.button if b.label == "🚪 Çıkış yap").click().run()
+    assert len(at.tabs) == 0 and at.success[0].value == "Çıkış yapıldı."
+    # An old session that still holds the token (a copied session id) cannot reopen the page.
+    at.session_state["admin_session_token"] = token
+    at.run()
+    assert len(at.tabs) == 0 and "süresi doldu" in at.warning[0].value
+
+
+def test_login_expires_after_admin_session_minutes(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola", ADMIN_SESSION_MINUTES="0.0001")
+    at = _login(_open(), "doğru-parola")  # 6 ms: expired by the time the page reruns after login
+    assert len(at.tabs) == 0 and "süresi doldu" in at.warning[0].value

@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-import hmac
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-AUTH_KEY = "admin_authenticated"
+from ders_asistani.admin_guard import AdminGuard
+
+TOKEN_KEY = "admin_session_token"
 
 
-def password_matches(given: str, expected: str) -> bool:
-    # Constant-time compare: the time taken does not leak how much matched.
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+@st.cache_resource(show_spinner=False)
+def _guard(url: str, session_minutes: float, _engine: Any) -> AdminGuard:
+    # The guard shares the app database: its counter holds across sessions and processes.
+    return AdminGuard(_engine, session_minutes)
+
+
+def guard(settings: Any) -> AdminGuard:
+    from ders_asistani.ui import resources
+
+    engine = resources.appdb(settings).engine
+    return _guard(settings.app_database_url, settings.admin_session_minutes, engine)
+
+
+def _wait_text(seconds: float) -> str:
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        return f"{seconds} saniye"
+    return f"{math.ceil(seconds / 60)} dakika"
 
 
 def require_admin(settings: Any) -> bool:
-    """Show the gate; True only for a correct ADMIN_PASSWORD in this browser session."""
+    """Show the gate; True only while this browser session holds a valid, unexpired login."""
     if settings.admin_password is None:
         st.info(
             "Bu sayfa kapalı. Açmak için `.env` dosyasına `ADMIN_PASSWORD=<parola>` satırını "
@@ -26,16 +43,33 @@ def require_admin(settings: Any) -> bool:
             icon="🔒",
         )
         return False
-    if st.session_state.get(AUTH_KEY):
+    gate = guard(settings)
+    token = st.session_state.get(TOKEN_KEY)
+    if token and gate.session_valid(token):
+        if st.sidebar.button("🚪 Çıkış yap", key="admin-logout"):
+            gate.logout(token)
+            st.session_state.pop(TOKEN_KEY, None)
+            st.session_state["admin_flash"] = "Çıkış yapıldı."
+            st.rerun()
         return True
+    if token:  # expired or logged out elsewhere: forget it
+        st.session_state.pop(TOKEN_KEY, None)
+        st.warning("Oturumun süresi doldu. Lütfen yeniden giriş yapın.")
+    flash = st.session_state.pop("admin_flash", None)
+    if flash:
+        st.success(flash)
     with st.form("admin-login"):
         given = st.text_input("Eğitmen parolası", type="password")
         submitted = st.form_submit_button("Giriş")
     if submitted:
-        if password_matches(given, settings.admin_password.get_secret_value()):
-            st.session_state[AUTH_KEY] = True
+        result = gate.attempt(given, settings.admin_password.get_secret_value())
+        if result.ok:
+            st.session_state[TOKEN_KEY] = result.token
             st.rerun()
-        st.error("Parola yanlış.")
+        if result.wait_s > 0:
+            st.error(f"Parola yanlış ya da çok fazla deneme yapıldı. {_wait_text(result.wait_s)} sonra yeniden deneyin.")
+        else:
+            st.error("Parola yanlış.")
     return False
 
 
