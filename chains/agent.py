@@ -54,6 +54,8 @@ class TurnContext:
     model_calls: list[dict[str, Any]] = field(default_factory=list)  # per call: tokens, model, tools
     first_model_call_at: float | None = None
     tools_disabled: bool = False
+    # The server itself cannot call tools (not a one-off bad tool call by the model).
+    tools_unsupported: bool = False
     # A hardware tool the first model call must use (numbers come from tools, not memory).
     required_tool: str | None = None
     # Token room the tutor kept for a tool round-trip; `ders_ara` fits its result into it.
@@ -230,11 +232,12 @@ class ResilientModelMiddleware(AgentMiddleware):
                 continue
             if failure.kind == "tool_use_failed":
                 tool_failures += 1
-                if tool_failures == 1:
-                    continue
+                if tool_failures == 1 and not failure.tools_unsupported:
+                    continue  # a model's malformed tool call often succeeds on a retry
                 if tools_allowed:
                     tools_allowed = False
                     context.tools_disabled = True
+                    context.tools_unsupported = failure.tools_unsupported
                     context.notices.append(failure.notice())
                     continue
             raise failure

@@ -29,6 +29,13 @@ FailureKind = Literal[
 
 _RETRY_IN = re.compile(r"try again in\s+(?:(\d+)m)?([\d.]+)s", re.IGNORECASE)
 _MODEL_GONE_CODES = {"model_not_found", "model_decommissioned", "model_not_active"}
+# Self-hosted servers that cannot call tools say so in the error text: llama.cpp's
+# llama-server without --jinja, vLLM without --enable-auto-tool-choice, Ollama
+# models without a tool template. The tutor then answers without tools.
+_TOOLS_UNSUPPORTED = re.compile(
+    r"--jinja|does not support tools|tool.?choice requires|enable-auto-tool-choice|tools? (?:param|are) not supported",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -37,6 +44,8 @@ class ProviderFailure(Exception):
     detail: str  # scrubbed, English, for logs
     status: int | None = None
     retry_after_s: float | None = None
+    # tool_use_failed because the server cannot call tools at all (llama-server without --jinja).
+    tools_unsupported: bool = False
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.detail}"
@@ -91,19 +100,27 @@ def classify(exc: BaseException, secrets: list[str] | None = None) -> ProviderFa
     body_message = scrub(str(body.get("message") or ""), secrets)
     detail = f"{type(exc).__name__}: {body_message or message}"[:500]
 
+    sdk_timeouts: list[type] = [httpx.TimeoutException, TimeoutError]
+    sdk_connections: list[type] = [httpx.ConnectError, httpx.NetworkError, ConnectionError]
     try:
         import groq
     except ImportError:  # pragma: no cover - groq is a pinned dependency
         groq = None  # type: ignore[assignment]
+    else:
+        sdk_timeouts.append(groq.APITimeoutError)
+        sdk_connections.append(groq.APIConnectionError)
+    try:
+        import openai  # the OpenAI-compatible provider's SDK
+    except ImportError:  # pragma: no cover - pinned through langchain-openai
+        pass
+    else:
+        sdk_timeouts.append(openai.APITimeoutError)
+        sdk_connections.append(openai.APIConnectionError)
 
-    # Timeouts first: in the SDK a timeout is a kind of connection error.
-    if isinstance(exc, (httpx.TimeoutException, TimeoutError)) or (
-        groq is not None and isinstance(exc, groq.APITimeoutError)
-    ):
+    # Timeouts first: in the SDKs a timeout is a kind of connection error.
+    if isinstance(exc, tuple(sdk_timeouts)):
         return ProviderFailure("timeout", detail)
-    if isinstance(exc, (httpx.ConnectError, httpx.NetworkError, ConnectionError)) or (
-        groq is not None and isinstance(exc, groq.APIConnectionError)
-    ):
+    if isinstance(exc, tuple(sdk_connections)):
         return ProviderFailure("connection", detail)
     if groq is not None and type(exc) is groq.GroqError and "api_key" in message:
         return ProviderFailure("auth", detail)
@@ -112,6 +129,8 @@ def classify(exc: BaseException, secrets: list[str] | None = None) -> ProviderFa
             return ProviderFailure("auth", detail, status)
         if status == 429:
             return ProviderFailure("rate_limit", detail, status, _retry_after(exc, body_message or message))
+        if _TOOLS_UNSUPPORTED.search(body_message or message):
+            return ProviderFailure("tool_use_failed", detail, status, tools_unsupported=True)
         if code == "tool_use_failed":
             return ProviderFailure("tool_use_failed", detail, status)
         if status == 404 or code in _MODEL_GONE_CODES or (
@@ -136,6 +155,12 @@ def student_message(failure: ProviderFailure, provider: str = "groq", model: str
             return f"Ollama'da '{name}' modeli bulunamadı; `ollama pull {name}` ile indirip yeniden deneyin. Bu cevap ders belgelerinden derlendi."
         if kind in ("connection", "timeout"):
             return "Yerel Ollama sunucusuna ulaşılamadı ya da zamanında cevap vermedi (OLLAMA_BASE_URL). Bu tur için cevap ders belgelerinden derlendi."
+    if provider == "openai-compatible":
+        if kind == "model_unavailable":
+            name = model or "model"
+            return f"Model sunucusunda '{name}' modeli bulunamadı. Bu cevap ders belgelerinden derlendi."
+        if kind in ("connection", "timeout"):
+            return "Bölümün model sunucusuna ulaşılamadı ya da zamanında cevap vermedi. Bu tur için cevap ders belgelerinden derlendi."
     if kind == "auth":
         return "Dil modeli servisine bağlanılamadı: API anahtarı geçersiz ya da yetkisiz. Cevap, üretim kapalıyken ders belgelerinden derlendi."
     if kind == "rate_limit":

@@ -18,14 +18,21 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from ders_asistani.settings import Settings
 
-Mode = Literal["groq", "ollama", "offline"]
+Mode = Literal["groq", "ollama", "openai-compatible", "offline"]
+
+# What a student reads when no language model is configured: no setting names.
+_NOT_CONFIGURED = (
+    "Bu ders asistanında şu anda bir dil modeli bağlı değil; cevaplar ders belgelerinden "
+    "ve hesaplama araçlarından derleniyor."
+)
 
 
 @dataclass(frozen=True)
 class ProviderChoice:
     mode: Mode
     models: tuple[str, ...] = ()  # primary first, then fallbacks (Groq)
-    reason: str | None = None  # Turkish; set when generation is off
+    reason: str | None = None  # Turkish, for students; set when generation is off
+    setup_hint: str | None = None  # Turkish, technical, for the instructor page
 
     @property
     def model(self) -> str | None:
@@ -38,13 +45,24 @@ def resolve_provider(settings: Settings, force_offline: bool = False) -> Provide
         return ProviderChoice("offline", reason=reason)
     if settings.llm_provider == "ollama":
         return ProviderChoice("ollama", (settings.ollama_model,))
+    if settings.llm_provider == "openai-compatible":
+        base_url = (settings.openai_compatible_base_url or "").strip()
+        model = (settings.openai_compatible_model or "").strip()
+        if not base_url or not model:
+            missing = " ve ".join(
+                name for name, value in (("OPENAI_COMPATIBLE_BASE_URL", base_url), ("OPENAI_COMPATIBLE_MODEL", model))
+                if not value
+            )
+            hint = f"LLM_PROVIDER=openai-compatible seçili ama {missing} tanımlı değil (.env)."
+            return ProviderChoice("offline", reason=_NOT_CONFIGURED, setup_hint=hint)
+        return ProviderChoice("openai-compatible", (model,))
     has_key = settings.groq_api_key is not None and bool(settings.groq_api_key.get_secret_value().strip())
     if not has_key:
         if settings.llm_provider == "groq":
-            reason = "LLM_PROVIDER=groq seçili ama GROQ_API_KEY tanımlı değil; üretim kapalı."
+            hint = "LLM_PROVIDER=groq seçili ama GROQ_API_KEY tanımlı değil; .env dosyasına anahtarı ekleyin."
         else:
-            reason = "GROQ_API_KEY tanımlı değil; üretim kapalı, cevaplar ders belgelerinden ve araçlardan derlenir."
-        return ProviderChoice("offline", reason=reason)
+            hint = "GROQ_API_KEY tanımlı değil; üretim kapalı. Anahtarı .env dosyasına ekleyin ya da LLM_PROVIDER ile başka bir sağlayıcı seçin."
+        return ProviderChoice("offline", reason=_NOT_CONFIGURED, setup_hint=hint)
     models = [settings.groq_model] + [m for m in settings.groq_fallback_models if m != settings.groq_model]
     return ProviderChoice("groq", tuple(models))
 
@@ -84,5 +102,21 @@ def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatMode
             num_predict=settings.max_completion_tokens,
             # A local model on a CPU is slow to start and to answer: allow at least two minutes.
             client_kwargs={"timeout": max(settings.groq_timeout_s, 120.0)},
+        )
+    if mode == "openai-compatible":
+        from langchain_openai import ChatOpenAI
+
+        key = settings.openai_compatible_api_key
+        # Local servers usually need no key, but the SDK refuses to start without one.
+        api_key = key.get_secret_value() if key and key.get_secret_value().strip() else "yok"
+        return ChatOpenAI(
+            model=model,
+            base_url=settings.openai_compatible_base_url,
+            api_key=api_key,
+            temperature=settings.temperature,
+            timeout=max(settings.groq_timeout_s, 120.0),
+            max_retries=0,
+            # Token usage in the last stream chunk, as the tutor's calibration expects.
+            stream_usage=True,
         )
     raise ValueError(f"no chat model in mode {mode}")

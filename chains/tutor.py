@@ -149,7 +149,8 @@ class Tutor:
         return self._selector.name if self._selector else None
 
     def status(self) -> dict[str, Any]:
-        return {"mode": self.mode, "model": self.model, "reason": self.provider.reason}
+        return {"mode": self.mode, "model": self.model, "reason": self.provider.reason,
+                "setup_hint": self.provider.setup_hint}
 
     def ask(self, question: str, thread_id: str = "default") -> TutorAnswer:
         answer: TutorAnswer | None = None
@@ -257,6 +258,15 @@ class Tutor:
             yield from self._flush_notices(context, notices)
             prompt_tokens = [call["prompt_tokens"] for call in context.model_calls]
             reported = [call["reported_prompt_tokens"] for call in context.model_calls if "reported_prompt_tokens" in call]
+            if answer_text is not None and context.tools_unsupported and hardware.is_hardware and not tool_calls:
+                # The server cannot call tools (llama-server without --jinja, vLLM without a
+                # tool parser): a hardware answer's numbers must still come from the calculator.
+                answer_text = None
+                mode = "offline"
+                generation_off = ("Model sunucusu hesaplama aracını çağıramıyor; sayılar doğrudan "
+                                  "VRAM hesaplayıcısından verildi.")
+                notices.append(generation_off)
+                yield TutorEvent("notice", generation_off)
             if answer_text is not None and not answer_text.strip():
                 answer_text = None
                 mode = "offline"

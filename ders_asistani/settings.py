@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
-Provider = Literal["auto", "groq", "ollama", "offline"]
+Provider = Literal["auto", "groq", "ollama", "openai-compatible", "offline"]
 
 
 class Settings(BaseSettings):
@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     groq_max_retries: int = 2
     ollama_base_url: str = "http://127.0.0.1:11434"
     ollama_model: str = "llama3.2"
+    # Any server speaking the OpenAI chat API (vLLM, llama-server, LM Studio, Ollama's /v1).
+    openai_compatible_base_url: str | None = None
+    openai_compatible_model: str | None = None
+    openai_compatible_api_key: SecretStr | None = None
     prompt_token_budget: int = 3000
     temperature: float = 0.2
 

@@ -233,6 +233,8 @@ def _ratelimit_headers() -> dict[str, str]:
 class GroqStub:
     """Scripted Groq-compatible server. See the module docstring."""
 
+    chat_path = CHAT_PATH  # tests/openai_stub.py serves the plain OpenAI /v1 path
+
     def __init__(self, default: Responder | None = None) -> None:
         self.default: Responder = default or text("Merhaba, ben test sunucusuyum.")
         # None: every key is accepted; a set: other keys get Groq's 401 on every path.
@@ -338,7 +340,7 @@ class GroqStub:
         )
         with self._lock:
             self.requests.append(request)
-        if handler.path != CHAT_PATH:
+        if handler.path != self.chat_path:
             self._send_json(handler, error(404, f"Unknown request URL: POST {handler.path}", code="unknown_url"))
             return
         if self.key_refused(request):
@@ -418,6 +420,10 @@ class GroqStub:
         handler.end_headers()
         handler.wfile.write(data)
 
+    def _send_last_chunks(self, send, handler, base: dict, request: RecordedRequest, reply: Reply, finish: str) -> None:
+        # Groq reports streamed usage inside the finishing chunk, under x_groq.
+        send({}, finish=finish, extra={"x_groq": {"id": base["id"], "usage": self._usage(request, reply)}})
+
     def _send_stream(self, handler: BaseHTTPRequestHandler, request: RecordedRequest, reply: Reply) -> None:
         handler.send_response(200)
         handler.send_header("content-type", "text/event-stream")
@@ -464,7 +470,7 @@ class GroqStub:
             handler.close_connection = True
             return
         finish = "tool_calls" if reply.tool_calls else "stop"
-        send({}, finish=finish, extra={"x_groq": {"id": base["id"], "usage": self._usage(request, reply)}})
+        self._send_last_chunks(send, handler, base, request, reply, finish)
         handler.wfile.write(b"data: [DONE]\n\n")
         handler.wfile.flush()
         handler.close_connection = True

@@ -14,7 +14,11 @@ from chains.tutor import Tutor
 
 def test_auto_uses_groq_only_with_a_key(settings_factory):
     assert resolve_provider(settings_factory()).mode == "offline"
-    assert "GROQ_API_KEY" in resolve_provider(settings_factory()).reason
+    no_key = resolve_provider(settings_factory())
+    # Students read a plain sentence; the setting name is only in the instructor's hint.
+    assert "GROQ_API_KEY" not in no_key.reason and "dil modeli bağlı değil" in no_key.reason
+    assert "GROQ_API_KEY" in no_key.setup_hint
+    assert "GROQ_API_KEY" in resolve_provider(settings_factory(llm_provider="groq")).setup_hint
     choice = resolve_provider(settings_factory(groq_api_key="gsk_abc12345", groq_fallback_models=["openai/gpt-oss-20b"]))
     assert choice.mode == "groq" and choice.models == ("openai/gpt-oss-120b", "openai/gpt-oss-20b")
     assert resolve_provider(settings_factory(llm_provider="groq")).mode == "offline"
@@ -85,3 +89,119 @@ def test_ollama_model_not_pulled_gets_a_pull_hint(settings_factory):
         server.server_close()
     assert answer.mode == "offline"
     assert "ollama pull llama3.2" in answer.notices[0] and "[1]" in answer.answer
+
+
+# --- OpenAI-compatible servers (vLLM, llama-server, LM Studio) through ChatOpenAI ----------
+
+from groq_stub import text, tool_call  # noqa: E402
+from openai_stub import OpenAIStub, llama_server_tools_refused, unauthorized, vllm_model_not_found  # noqa: E402
+from test_tutor_fakes import fake_vram_tool  # noqa: E402
+
+HARDWARE_QUESTION = "Llama 3.1 8B 4-bit 8 GB kartta çalışır mı?"
+
+
+@pytest.fixture
+def openai_stub():
+    with OpenAIStub() as server:
+        yield server
+
+
+@pytest.fixture
+def openai_tutor(settings_factory, openai_stub):
+    def make(tools=None, **overrides):
+        overrides.setdefault("llm_provider", "openai-compatible")
+        overrides.setdefault("openai_compatible_base_url", openai_stub.api_base)
+        overrides.setdefault("openai_compatible_model", "qwen2.5-7b-instruct")
+        return Tutor(settings_factory(**overrides), FakeRetriever(), tools=[fake_vram_tool] if tools is None else tools)
+
+    return make
+
+
+def test_openai_compatible_needs_url_and_model(settings_factory):
+    missing = resolve_provider(settings_factory(llm_provider="openai-compatible", openai_compatible_model="m"))
+    assert missing.mode == "offline" and "OPENAI_COMPATIBLE_BASE_URL" in missing.setup_hint
+    assert "OPENAI_COMPATIBLE" not in missing.reason
+    choice = resolve_provider(settings_factory(llm_provider="openai-compatible", openai_compatible_model="m",
+                                               openai_compatible_base_url="http://127.0.0.1:8000/v1"))
+    assert choice.mode == "openai-compatible" and choice.models == ("m",)
+
+
+def test_openai_compatible_answers_and_sends_the_key(openai_tutor, openai_stub):
+    openai_stub.enqueue(text("LoRA, düşük ranklı uyarlamadır [1]."))
+    tutor = openai_tutor(openai_compatible_api_key="sk-local-secret-123")
+    answer = tutor.ask("LoRA nedir?", "t")
+    assert answer.mode == "openai-compatible" and answer.model == "qwen2.5-7b-instruct"
+    assert answer.answer == "LoRA, düşük ranklı uyarlamadır [1]."
+    request = openai_stub.chat_requests()[0]
+    assert request.path == "/v1/chat/completions" and request.model == "qwen2.5-7b-instruct"
+    assert request.headers["authorization"] == "Bearer sk-local-secret-123"
+    assert "Ders Asistanı" in request.system_prompt()
+
+
+def test_openai_compatible_calls_the_vram_tool_and_streams(openai_tutor, openai_stub):
+    openai_stub.enqueue(tool_call("vram_hesapla", {"model": "Llama 3.1 8B", "quant": "int4", "vram": 8}),
+                        text("Hesaplayıcıya göre 8 GB karta sığar."))
+    events = list(openai_tutor().stream(HARDWARE_QUESTION, "t"))
+    kinds = [e.kind for e in events]
+    answer = events[-1].payload
+    assert "tool_start" in kinds and "tool_end" in kinds
+    assert kinds.count("token") >= 2  # the answer arrived in pieces
+    assert answer.tool_calls[0]["name"] == "vram_hesapla" and answer.mode == "openai-compatible"
+    first, second = openai_stub.chat_requests()
+    assert first.stream and first.body["tools"][0]["function"]["name"]
+    assert any(m.get("role") == "tool" for m in second.messages)  # the tool result went back
+
+
+@pytest.mark.parametrize(
+    ("reply", "words"),
+    [(unauthorized(), "API anahtarı"), (vllm_model_not_found("qwen2.5-7b-instruct"), "'qwen2.5-7b-instruct' modeli bulunamadı")],
+)
+def test_openai_compatible_failures_answer_offline(openai_tutor, openai_stub, reply, words):
+    openai_stub.enqueue(reply)
+    answer = openai_tutor().ask("LoRA nedir?", "t")
+    assert answer.mode == "offline" and words in answer.notices[-1] and "[1]" in answer.answer
+
+
+def test_openai_compatible_server_down_gives_the_offline_notice(settings_factory):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = settings_factory(llm_provider="openai-compatible", openai_compatible_model="m",
+                                openai_compatible_base_url=f"http://127.0.0.1:{port}/v1")
+    answer = Tutor(settings, FakeRetriever(), tools=[]).ask("LoRA nedir?", "t")
+    assert answer.mode == "offline" and "model sunucusuna ulaşılamadı" in answer.notices[0]
+
+
+def test_server_without_tool_support_answers_without_tools_and_numbers_from_the_calculator(
+    openai_tutor, openai_stub
+):
+    from chains.hardware_tools import hardware_tools
+
+    openai_stub.enqueue(llama_server_tools_refused(),
+                        text("Sanırım 3 GB yeter."))  # a made-up number the student must not get
+    answer = openai_tutor(tools=hardware_tools()).ask(HARDWARE_QUESTION, "t")
+    requests = openai_stub.chat_requests()
+    # No pointless retry with tools: the second request already goes without them.
+    assert len(requests) == 2 and requests[0].body.get("tools") and not requests[1].body.get("tools")
+    assert "3 GB" not in answer.answer
+    assert answer.tool_calls and answer.tool_calls[0]["name"] == "vram_hesapla"
+    assert answer.tool_calls[0]["result"]["fits"] is True
+    assert any("hesaplama aracını çağıramıyor" in n for n in answer.notices)
+
+
+def test_classify_recognises_servers_that_cannot_call_tools():
+    import httpx
+    import openai
+
+    request = httpx.Request("POST", "http://127.0.0.1:8000/v1/chat/completions")
+    for status, body in [
+        (500, {"error": {"code": 500, "message": "tools param requires --jinja flag", "type": "server_error"}}),
+        (400, {"object": "error", "message": '"auto" tool choice requires --enable-auto-tool-choice and '
+               "--tool-call-parser to be set", "type": "BadRequestError", "code": 400}),
+    ]:
+        response = httpx.Response(status, json=body, request=request)
+        exc = openai.APIStatusError("error", response=response, body=body.get("error", body))
+        failure = classify(exc)
+        assert failure.kind == "tool_use_failed" and failure.tools_unsupported
+    assert classify(openai.APIConnectionError(request=request)).kind == "connection"
+    assert classify(openai.APITimeoutError(request=request)).kind == "timeout"

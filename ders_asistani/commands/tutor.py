@@ -110,7 +110,8 @@ def register(app: typer.Typer) -> None:
             payload["notices"] = notices
             print_json(payload)
             return
-        mode = {"groq": "Groq", "ollama": "Ollama", "offline": "çevrimdışı"}[answer.mode]
+        mode = {"groq": "Groq", "ollama": "Ollama", "openai-compatible": "Kendi sunucunuz",
+                "offline": "çevrimdışı"}.get(answer.mode, answer.mode)
         typer.echo(f"[{mode}{' · ' + answer.model if answer.model else ''}]")
         for notice in notices:
             typer.echo(f"Not: {notice}")

@@ -26,7 +26,7 @@ TOOL_LABELS = {
     "retriev": "Ders notlarında aranıyor…",
 }
 
-MODE_NAMES = {"groq": "Groq", "ollama": "Ollama", "offline": "Çevrimdışı"}
+MODE_NAMES = {"groq": "Groq", "ollama": "Ollama", "openai-compatible": "Kendi sunucunuz", "offline": "Çevrimdışı"}
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
@@ -68,6 +68,8 @@ def mode_banner(mode: str | None, model: str | None, reason: str | None, key_kin
         st.success(f"**Mod: Groq** · model `{model}`{whose}", icon="🟢")
     elif mode == "ollama":
         st.info(f"**Mod: Ollama (yerel)** · model `{model}`", icon="🖥️")
+    elif mode == "openai-compatible":
+        st.info(f"**Mod: Kendi model sunucunuz** · model `{model}`", icon="🖥️")
     else:
         why = reason or "Dil modeli kullanılmıyor; cevaplar ders belgelerinden ve hesaplama araçlarından derlenir."
         st.warning(f"**Mod: Çevrimdışı** — {why}", icon="📴")
@@ -184,5 +186,11 @@ def preview_mode(settings: Any) -> dict[str, Any]:
     key = settings.groq_api_key.get_secret_value().strip() if settings.groq_api_key else ""
     if provider in ("auto", "groq") and key:
         return {"mode": "groq", "model": settings.groq_model, "reason": None}
-    reason = "Çevrimdışı mod istendi." if provider == "offline" else "GROQ_API_KEY tanımlı değil; üretim kapalı."
+    if provider == "openai-compatible" and settings.openai_compatible_base_url and settings.openai_compatible_model:
+        return {"mode": "openai-compatible", "model": settings.openai_compatible_model, "reason": None}
+    # Same student sentence as chains.providers (the setup hint is for the instructor page).
+    reason = "Çevrimdışı mod istendi." if provider == "offline" else (
+        "Bu ders asistanında şu anda bir dil modeli bağlı değil; cevaplar ders belgelerinden "
+        "ve hesaplama araçlarından derleniyor."
+    )
     return {"mode": "offline", "model": None, "reason": reason}
