@@ -4,7 +4,8 @@ Each replica is its own process (tests/replica_driver.py: what one Streamlit
 server holds, one knowledge base and one app database for its whole life) with
 its own STORAGE_DIR, as on two machines; they share only CHROMA_HOST/CHROMA_PORT
 and DATABASE_URL, which is all the README's "Birden çok sunucu" section asks for.
-A third process is the real `ders-asistani` CLI.
+A third process is the real `ders-asistani` CLI. The second test makes replica A a
+real `streamlit run app.py` used in chromium (like tests/test_browser.py).
 """
 
 from __future__ import annotations
@@ -171,3 +172,56 @@ def test_two_replicas_share_the_index_and_the_app_database(tmp_path: Path, chrom
     finally:
         for replica in replicas:
             replica.close()
+
+
+@pytest.mark.browser
+def test_a_streamlit_replica_sees_the_other_replicas_reindex_and_shares_feedback(
+    tmp_path: Path, chroma_port: int, postgres_url: str
+):
+    """Replica A is a real `streamlit run app.py` used in chromium; replica B is the instructor's process."""
+    from app_support import AppServer, ask_in_browser, launch_chromium, offline_env
+    from playwright.sync_api import expect, sync_playwright
+    from postgres_support import fresh_database
+
+    database_url = fresh_database(postgres_url)
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", knowledge)
+    shared = {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_port), "DATABASE_URL": database_url}
+    home_b = tmp_path / "replica-b"
+    home_b.mkdir()
+    b = Replica("b", _replica_env(home_b, chroma_port, database_url, knowledge), home_b)
+    try:
+        assert b("ingest")["added"] == 5
+        with AppServer(offline_env(knowledge, tmp_path / "replica-a" / "storage", **shared)) as app, \
+                sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="tr-TR")
+                page.goto(app.url, wait_until="domcontentloaded")
+                # A first question: replica A's search is now built over the old index.
+                ask_in_browser(page, "Küçük dil modellerinin zayıf yönleri nelerdir?", timeout_ms=180_000)
+
+                (knowledge / NEW_FILE).write_text(NEW_TEXT, encoding="utf-8")
+                assert b("ingest")["added"] == 1  # the instructor re-indexes on replica B
+
+                ask_in_browser(page, QUESTION, timeout_ms=180_000)
+                answer = page.get_by_test_id("stChatMessage").last
+                expect(answer).to_contain_text("Ayvalık", timeout=30_000)
+                sources = page.get_by_test_id("stExpander").filter(has_text="Kaynaklar").last
+                sources.click()
+                expect(sources).to_contain_text(NEW_FILE)
+
+                # A thumbs-down on replica A reaches replica B's instructor view.
+                page.get_by_test_id("stFeedbackButton").and_(page.get_by_label("Thumbs down")).last.click()
+                expect(page.get_by_text("geri bildiriminiz kaydedildi").last).to_be_visible(timeout=30_000)
+            except Exception:
+                page.screenshot(path=str(tmp_path / "replica-a.png"), full_page=True)
+                print(page.inner_text("body")[-3000:])
+                raise
+            finally:
+                browser.close()
+        gaps = {gap["question"]: gap for gap in b("gaps")["gaps"]}
+        assert gaps[QUESTION]["kinds"] == ["beğenilmedi"]
+        assert b("counts") == {"up": 0, "down": 1}
+    finally:
+        b.close()
