@@ -117,6 +117,9 @@ def classify(exc: BaseException, secrets: list[str] | None = None) -> ProviderFa
         sdk_timeouts.append(openai.APITimeoutError)
         sdk_connections.append(openai.APIConnectionError)
 
+    # A chunked stream whose connection closed before its end (Ollama's runner died).
+    if isinstance(exc, httpx.RemoteProtocolError) and "incomplete" in message.lower():
+        return ProviderFailure("truncated", detail)
     # Timeouts first: in the SDKs a timeout is a kind of connection error.
     if isinstance(exc, tuple(sdk_timeouts)):
         return ProviderFailure("timeout", detail)

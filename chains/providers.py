@@ -12,6 +12,7 @@ middleware retries with its own bounded policy (see chains/agent.py) so a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -71,6 +72,26 @@ def is_gpt_oss(model: str) -> bool:
     return "gpt-oss" in model
 
 
+@lru_cache(maxsize=1)
+def _ollama_chat_model() -> type[BaseChatModel]:
+    """ChatOllama whose every streamed piece says it came from Ollama.
+
+    ChatOllama names the provider only on the final `done` line, so a stream the
+    server ended without that line (a crashed runner) looked like a finished
+    answer; with the mark the tutor sees the missing `done` and treats it as cut off.
+    """
+    from langchain_ollama import ChatOllama
+
+    class MarkedChatOllama(ChatOllama):
+        def _iterate_over_stream(self, messages, stop=None, **kwargs):  # type: ignore[override]
+            for chunk in super()._iterate_over_stream(messages, stop, **kwargs):
+                chunk.message.response_metadata.setdefault("model_provider", "ollama")
+                chunk.generation_info = {**(chunk.generation_info or {}), "model_provider": "ollama"}
+                yield chunk
+
+    return MarkedChatOllama
+
+
 def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatModel:
     """A LangChain chat model for `mode`; nothing is contacted here."""
     if mode == "groq":
@@ -93,9 +114,7 @@ def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatMode
             **kwargs,
         )
     if mode == "ollama":
-        from langchain_ollama import ChatOllama
-
-        return ChatOllama(
+        return _ollama_chat_model()(
             model=model,
             base_url=settings.ollama_base_url,
             temperature=settings.temperature,
