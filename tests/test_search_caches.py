@@ -112,6 +112,47 @@ def test_ingest_fills_the_e5_cache_and_the_first_search_computes_nothing(
     assert snapshot is not None and snapshot.second is not None and snapshot.neighbors is not None
     assert retriever._fillers == []  # nothing left to compute in the background
     assert e5.passage_texts == []
+    assert retriever.snapshot_loaded  # BM25 index etc. came from the ingest's file
+    kb.close()
+
+
+def test_the_first_search_loads_the_saved_snapshot_without_reading_chroma(
+    tmp_path: Path, e5: CountingE5, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vectorstore import snapshot_cache
+    from vectorstore.store import ChunkStore
+
+    knowledge = make_course(tmp_path / "knowledge")
+    settings = make_settings(tmp_path)
+    kb = KnowledgeBase(settings)
+    kb.ingest()
+    expected = [c.id for c in kb.store.all_chunks()]
+    kb.close()
+    e5.passage_texts.clear()
+
+    reads = {"n": 0}
+    original = ChunkStore.all_chunks
+
+    def counting(self):  # noqa: ANN001, ANN202
+        reads["n"] += 1
+        return original(self)
+
+    monkeypatch.setattr(ChunkStore, "all_chunks", counting)
+    kb = KnowledgeBase(settings)
+    retriever = kb.retriever()
+    assert retriever.search("Groq ücretsiz katman sınırı").passages[0].source == "groq.md"
+    assert retriever.snapshot_loaded and reads["n"] == 0
+    assert [c.id for c in retriever._snapshot.chunks] == expected
+
+    # Another generation (an ingest by an older version, a crash before the file): build, as before.
+    (knowledge / "groq.md").write_text(FILES["groq.md"] + "\n\nEk satır.", encoding="utf-8")
+    path = snapshot_cache.snapshot_path(settings.storage_dir, kb.store.collection_name)
+    kb.ingest()
+    path.unlink()
+    kb.store.bump_generation()
+    assert retriever.search("Groq ücretsiz katman sınırı").passages[0].source == "groq.md"
+    assert not retriever.snapshot_loaded and reads["n"] >= 1
+    assert e5.passage_texts and all("Ek satır" in t for t in e5.passage_texts)  # only the edited chunk
     kb.close()
 
 

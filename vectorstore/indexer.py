@@ -23,6 +23,7 @@ import logging
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -452,8 +453,13 @@ class Indexer:
         # retrievers (this process or the app) then find them all cached.
         if changed or rebuild or not caches_current(self.settings, self.store):
             filled = self._fill_search_caches(progress)
-            if changed or rebuild:
-                self.store.bump_generation()
+            publish = changed or rebuild
+            generation = uuid.uuid4().hex if publish else self.store.generation()
+            if filled and self.last_fill is not None:
+                self.last_fill.publish(self.settings, self.store, generation)
+                self.last_fill.parts = None  # the retriever loads its own copy
+            if publish:
+                self.store.bump_generation(generation)
             if filled:
                 mark_current(self.settings, self.store)
         report.chunks = self.store.count()

@@ -82,10 +82,11 @@ from turkish.definitions import Terms, defined_subjects, defines, question_subje
 from turkish.diacritics import DiacriticRestorer
 from turkish.glossary import Glossary, load_glossary
 from turkish.tokenize import fold_ascii, index_terms
+from vectorstore import snapshot_cache
 from vectorstore.lexical import LexicalIndex, QueryTerm, build_query
 from vectorstore.second_dense import SecondDense
 from vectorstore.types import Passage, SearchResponse
-from vectorstore.word_neighbors import NeighborIndex, WordVectors, vocabulary, words_cache_path, words_of
+from vectorstore.word_neighbors import NeighborIndex, WordVectors, words_cache_path, words_of
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -407,6 +408,7 @@ class HybridRetriever:
         self._executor: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self.last_rebuild_ms = 0.0
+        self.snapshot_loaded = False  # the last snapshot came from the ingest's saved file
 
     # --- lexical index sync ----------------------------------------------------
     def _current(self) -> _Snapshot:
@@ -424,10 +426,19 @@ class HybridRetriever:
 
     def _build(self, generation: str) -> _Snapshot:
         started = time.perf_counter()
-        chunks = self.store.all_chunks()
+        # The ingest saved the derived data for this generation: load, not build.
+        with_words = self.words is not None
+        tag = snapshot_cache.fingerprint(self.scorer, with_words)
+        parts = None
+        if self.settings.storage_dir is not None:
+            path = snapshot_cache.snapshot_path(self.settings.storage_dir, self.store.collection_name)
+            parts = snapshot_cache.load(path, generation, tag)
+        self.snapshot_loaded = parts is not None
+        if parts is None:
+            parts = snapshot_cache.derive(self.scorer, self.store.all_chunks(), with_words)
+        chunks, index, restorer, words = parts.chunks, parts.index, parts.restorer, parts.words
         ids = [c.id for c in chunks]
         texts = [c.text for c in chunks]
-        index = self.scorer.build_index(ids, texts)
         second = None
         if self.second is not None and texts:
             # Cached vectors only: the ingest computes them
@@ -437,8 +448,6 @@ class HybridRetriever:
             second = self.second.cached(texts)
             if second is None:
                 self._start_filler(generation, "second", lambda: self.second.passages(texts))  # type: ignore[union-attr]
-        restorer = DiacriticRestorer.from_texts(texts) if self.config.restore_diacritics else DiacriticRestorer()
-        words = vocabulary(texts) if self.words is not None else []
         neighbors = None
         if self.words is not None and words:
             # Same idea for the course's word vectors (~2 s for the first 1,500 words).
@@ -455,7 +464,7 @@ class HybridRetriever:
             second,
             restorer,
             neighbors,
-            self.scorer.definitions(texts),
+            parts.definitions,
         )
 
     def _start_filler(self, generation: str, name: str, compute: Callable[[], Any]) -> None:

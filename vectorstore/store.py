@@ -246,8 +246,8 @@ class ChunkStore:
         except FileNotFoundError:
             return "0"
 
-    def bump_generation(self) -> str:
-        token = uuid.uuid4().hex
+    def bump_generation(self, token: str | None = None) -> str:
+        token = token or uuid.uuid4().hex
         path = self._generation_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
