@@ -17,6 +17,7 @@ from typing import Literal
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from chains.groq_models import completion_cap
 from ders_asistani.settings import Settings
 
 Mode = Literal["groq", "ollama", "openai-compatible", "offline"]
@@ -101,6 +102,9 @@ def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatMode
         if is_gpt_oss(model):
             # gpt-oss accepts only low/medium/high; low keeps latency and tokens down.
             kwargs["reasoning_effort"] = settings.groq_reasoning_effort
+        elif model.startswith("qwen/"):
+            # Qwen reasoning models otherwise put <think>...</think> into the answer text.
+            kwargs["reasoning_format"] = "hidden"
         if settings.groq_base_url:
             kwargs["base_url"] = settings.groq_base_url
         assert settings.groq_api_key is not None
@@ -109,7 +113,8 @@ def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatMode
             api_key=settings.groq_api_key,
             temperature=settings.temperature,
             timeout=settings.groq_timeout_s,
-            max_tokens=settings.max_completion_tokens,
+            # A preview model writes at most 16,384 tokens: never ask it for more.
+            max_tokens=completion_cap(model, settings.max_completion_tokens),
             max_retries=0,
             **kwargs,
         )

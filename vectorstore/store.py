@@ -266,8 +266,8 @@ class ChunkStore:
             return "0"
         return str(metadata.get(GENERATION_KEY) or "0")
 
-    def bump_generation(self) -> str:
-        token = uuid.uuid4().hex
+    def bump_generation(self, token: str | None = None) -> str:
+        token = token or uuid.uuid4().hex
         if self.shared:
             collection = self.collection
             current = self.client.get_collection(self.collection_name).metadata or {}

@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol, Sequence
+from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from turkish.tokenize import STOPWORDS, fold_ascii, turkish_lower
 from vectorstore.vector_cache import load_vectors, save_vectors
 
 ASKED_CACHE_SIZE = 4096
+ENSURE_BATCH = 1024  # words per progress step at ingest
 _WORD_RE = re.compile(r"[^\W\d_]{3,}")
 _APOSTROPHE_SUFFIX_RE = re.compile(r"(\w)['’`´]\w+")
 
@@ -84,6 +85,12 @@ class NeighborIndex:
         return found
 
 
+def words_cache_path(storage_dir: Path | None, embedder: object) -> Path | None:
+    """Where the course word vectors of this embedding model are saved."""
+    model = getattr(embedder, "model_id", "model")
+    return storage_dir / f"words-{model}.npz" if storage_dir is not None else None
+
+
 class WordVectors:
     """Word -> vector cache (memory + one .npz file), filled through the embedding model."""
 
@@ -94,12 +101,24 @@ class WordVectors:
         # Question words are kept apart from the saved course vocabulary, bounded.
         self._asked: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        self._disk_loaded = False
+        self._disk_stamp: tuple[int, int] | None = None
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.cache_path.stat()  # type: ignore[union-attr]
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
 
     def _load_disk(self) -> None:
-        if self._disk_loaded or self.cache_path is None:
+        """Read the file when it changed since this instance last read or wrote it
+        (the ingest, maybe in another process, writes it)."""
+        if self.cache_path is None:
             return
-        self._disk_loaded = True
+        stamp = self._stamp()
+        if stamp is None or stamp == self._disk_stamp:
+            return
+        self._disk_stamp = stamp
         saved = load_vectors(self.cache_path, "words", "Sözcük vektörü")
         with self._lock:
             for word, vector in saved.items():
@@ -111,6 +130,7 @@ class WordVectors:
         with self._lock:
             vectors = dict(self._vectors)
         save_vectors(self.cache_path, "words", vectors, "Sözcük vektörü")
+        self._disk_stamp = self._stamp()
 
     def _embed(self, words: list[str]) -> list[np.ndarray]:
         vectors = self.embedder.embed_words(words)
@@ -133,6 +153,36 @@ class WordVectors:
         with self._lock:
             matrix = np.stack([self._vectors[w] for w in words]) if words else np.zeros((0, 1), np.float32)
         return NeighborIndex(list(words), _normalized(matrix))
+
+    def ensure(
+        self, words: Sequence[str], progress: Callable[[int, int], None] | None = None, prune: bool = False
+    ) -> int:
+        """Embed the course words that have no vector yet (the ingest); returns how many.
+
+        `prune`: memory and file then hold exactly `words` (words of deleted
+        chunks go)."""
+        self._load_disk()
+        wanted = list(dict.fromkeys(words))
+        with self._lock:
+            missing = [w for w in wanted if w not in self._vectors]
+        for start in range(0, len(missing), ENSURE_BATCH):
+            part = missing[start : start + ENSURE_BATCH]
+            vectors = self._embed(part)
+            with self._lock:
+                self._vectors.update(zip(part, vectors))
+            if progress is not None:
+                progress(start + len(part), len(missing))
+        stale = False
+        if prune:
+            keep = set(wanted)
+            with self._lock:
+                gone = [w for w in self._vectors if w not in keep]
+                for word in gone:
+                    del self._vectors[word]
+            stale = bool(gone)
+        if missing or stale:
+            self._save_disk()
+        return len(missing)
 
     def embed(self, words: Sequence[str]) -> np.ndarray:
         """Vectors of a question's words: course words from the cache, the rest in one call."""
