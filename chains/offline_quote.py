@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from chains.offline_blocks import Block, passage_blocks, quotable
+from chains.offline_scope import unknown_names
 from chains.prompts import NOT_IN_COURSE
 from vectorstore.types import Passage
 
@@ -181,6 +182,9 @@ def compose(
     if off_topic or not numbered:
         return NOT_COVERED_SHORT, [], False
     scored = score_blocks(question, numbered, expansion)
+    if unknown_names(question, [passage.text for _, passage in numbered]):
+        # "LoRA", "Phi-3", "claude 3.5": the course never mentions what the question is about.
+        return _abstain(scored, numbered)
     needed = required_overlap(question)
     # The retriever's first passage already matched the question as a whole: a near-full
     # match is enough there, and one shared term when the retriever's relevance is high.
