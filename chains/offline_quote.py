@@ -39,6 +39,8 @@ SECOND_SOURCE_RATIO = 0.7
 RANK_PENALTY = 0.5
 CONFIDENT_RELEVANCE = 0.5
 RARITY_STRENGTH = 1.0
+SOFT_PREFIX = 4
+SOFT_SHARE = 0.5
 
 _ASKS_FIGURE = re.compile(r"\bkaç\b|\bkaçtır|ne zaman|hangi tarih|hangi yıl|fiyat")
 _NUMBER_QUESTION = re.compile(r"\bkaç|ne kadar|skor|puan|yüzde|oran|fiyat|maliyet")
@@ -75,7 +77,16 @@ def _overlap(
 
     body = total(query & block_terms, 1.0) + total(extra & block_terms, 0.5)
     head = total((query & heading_terms) - block_terms, 1.0) + total((extra & heading_terms) - block_terms, 0.5)
-    return body + 0.9 * head
+    # A short root with another suffix ("adımları"/"adımda", "kuruyorum"/"kurulur") or a slip
+    # late in the word ("tranformer"): the same first four letters count a little.
+    soft = soft_matches(query - block_terms - heading_terms, block_terms | heading_terms)
+    return body + 0.9 * head + total(soft, SOFT_SHARE)
+
+
+def soft_matches(query: set[str], terms: set[str]) -> set[str]:
+    """Question terms without an exact match that share their first four letters with a block term."""
+    stems = {term[:SOFT_PREFIX] for term in terms if len(term) >= SOFT_PREFIX}
+    return {term for term in query if len(term) >= SOFT_PREFIX and term[:SOFT_PREFIX] in stems}
 
 
 def _rarity(query: set[str], blocks: list[tuple[set[str], set[str]]]) -> dict[str, float]:
@@ -157,7 +168,7 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
     for index, sentence in enumerate(sentences):
         near = abs(index - block.focus)
         # The next sentence usually finishes the thought; further ones must match the question.
-        if index != block.focus and quotable(sentence) and (index == block.focus + 1 or (query & _terms(sentence) and near <= 2)):
+        if index != block.focus and quotable(sentence) and (index == block.focus + 1 or (_shares(query, _terms(sentence)) and near <= 2)):
             chosen.add(index)
     text = ""
     for index in sorted(chosen, key=lambda i: (abs(i - block.focus), i)):
@@ -165,6 +176,10 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
         if len(candidate) <= limit or not text:
             text = candidate
     return f"{text} {tag}"
+
+
+def _shares(query: set[str], terms: set[str]) -> bool:
+    return bool(query & terms or soft_matches(query, terms))
 
 
 def _picked(text: str, sentences: list[str]) -> set[int]:
@@ -208,7 +223,7 @@ def compose(
         if not (_covered(other, question) - _covered(best, question)):
             continue
         extra = render(other, question, expansion, limit=300)
-        if used + len(extra) > MAX_ANSWER_CHARS:
+        if used + len(extra) + len(FOOTER) + 4 > MAX_ANSWER_CHARS:
             continue
         parts.append(extra)
         cited.append(other.number)
