@@ -64,6 +64,8 @@ def quotable(sentence: str) -> bool:
         return False
     if sentence.endswith((":", ",", ";")) or sentence.count("(") > sentence.count(")") or sentence.count("`") % 2:
         return False
+    if sentence.rstrip('"”*').endswith("?"):
+        return False  # a question restated ("API anahtarım çalışmıyor, ne yapmalıyım?") answers nothing
     prose = _INLINE_CODE.sub("kod", sentence)  # quoted code is fine inside a sentence
     return not _CODE_LIKE.search(prose) and not is_filler(sentence)
 
@@ -176,7 +178,10 @@ def passage_blocks(text: str) -> list[Block]:
     def flush_paragraph() -> None:
         if not paragraph:
             return
-        if paragraph[-1].rstrip().endswith(":"):
+        last = paragraph[-1].rstrip().rstrip('"”*')
+        if last.endswith("?") and list_follows():
+            pending_intro[0] = clean_inline(paragraph.pop())  # a FAQ question above its answer list
+        elif paragraph[-1].rstrip().endswith(":"):
             if list_follows():
                 # Only the sentence that ends in the colon introduces the list; the ones before it stay prose.
                 sentences = _SENTENCE_SPLIT.split(clean_inline(paragraph.pop()))

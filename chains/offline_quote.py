@@ -40,6 +40,7 @@ RANK_PENALTY = 0.5
 CONFIDENT_RELEVANCE = 0.5
 RARITY_STRENGTH = 1.0
 SOFT_PREFIX = 4
+WHOLE_PARAGRAPH = True
 SOFT_SHARE = 0.5
 
 _ASKS_FIGURE = re.compile(r"\bkaç\b|\bkaçtır|ne zaman|hangi tarih|hangi yıl|fiyat")
@@ -47,6 +48,14 @@ _NUMBER_QUESTION = re.compile(r"\bkaç|ne kadar|skor|puan|yüzde|oran|fiyat|mali
 NOT_COVERED_SHORT = f"{NOT_IN_COURSE}; bu soruyu karşılayan bir bölüm bulamadım."
 SUGGESTION_LABEL = "Öneri — en yakın ders bölümü"
 FOOTER = "(Dil modeli kullanılmadan, ders belgelerinden alıntılandı; ayrıntı için kaynağa bakın.)"
+
+
+_URL_OR_TARGET = re.compile(r"\]\([^)]*\)|https?://\S+|\b\S+\.(com|org|ai|io|gg)\S*")
+
+
+def _no_urls(text: str) -> str:
+    """Addresses are not words of the answer: "github.com/langchain-ai/langchain" says nothing about LangChain."""
+    return _URL_OR_TARGET.sub(" ", text)
 
 
 def _terms(text: str) -> set[str]:
@@ -109,7 +118,7 @@ def score_blocks(
     for rank, (number, passage) in enumerate(numbered[:MAX_PASSAGES]):
         section_terms = _terms(passage.section.split(">")[-1]) if passage.section else set()
         for block in passage_blocks(passage.text):
-            candidates.append((rank, number, passage, block, _terms(block.search_text), _terms(block.heading) | section_terms))
+            candidates.append((rank, number, passage, block, _terms(_no_urls(block.search_text)), _terms(block.heading) | section_terms))
     weight = _rarity(query | extra, [(body, head) for *_, body, head in candidates])
     scored: list[Scored] = []
     for rank, number, passage, block, body_terms, heading_terms in candidates:
@@ -151,10 +160,12 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
             lines[-1] += f" {tag}"
         return "\n".join(lines)
     if block.kind == "table":
-        focus_terms = _terms(" ".join(block.rows[block.focus]))
-        others = [
-            i for i, row in enumerate(block.rows) if i != block.focus and len(query & _terms(" ".join(row))) >= max(1, len(query & focus_terms))
-        ]
+        # The best row, then the other rows that share a question term (most shared first), in table order;
+        # a term in every row ("GB" in a VRAM column) tells no row apart.
+        row_terms = [_terms(" ".join(row)) for row in block.rows]
+        everywhere = set.intersection(*row_terms) if row_terms else set()
+        shared = {i: len((query & terms) - everywhere) for i, terms in enumerate(row_terms) if i != block.focus}
+        others = sorted((i for i, n in shared.items() if n), key=lambda i: (-shared[i], i))
         rows = [block.rows[i] for i in sorted([block.focus, *others[: TABLE_ROWS - 1]])]
         width = len(block.header)
         lines = ["| " + " | ".join(block.header) + " |", "|" + "---|" * width]
@@ -164,6 +175,10 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
         return "\n".join(lines) + f"\n\n{tag}"
     # Prose: the best sentence plus the matching sentences around it, in document order.
     sentences = block.sentences
+    whole = [i for i, sentence in enumerate(sentences) if quotable(sentence)]
+    if WHOLE_PARAGRAPH and len(" ".join(sentences[i] for i in whole)) <= limit:
+        # A short paragraph is one thought: quote all of it rather than pick from it.
+        return " ".join(sentences[i] for i in whole) + f" {tag}"
     chosen = {best.block.focus}
     for index, sentence in enumerate(sentences):
         near = abs(index - block.focus)

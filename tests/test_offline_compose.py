@@ -215,3 +215,61 @@ def test_a_short_root_with_another_suffix_counts_a_little():
 
     assert soft_matches({"adiml", "kuruy", "tranf"}, {"adimd", "kurul", "trans", "model"}) == {"adiml", "kuruy", "tranf"}
     assert soft_matches({"gecmi"}, {"girdi"}) == set()
+
+
+FAQ = """## 🤔 Sık Sorulan Sorular
+
+> "API anahtarım çalışmıyor, ne yapmalıyım?"
+* Anahtarın tam olarak kopyalandığından emin olun
+* Boşluk ve özel karakterleri kontrol edin
+* Hesabınızın aktif olduğundan emin olun
+"""
+
+LANGCHAIN = """## 📚 LangChain Nedir?
+LangChain, büyük dil modellerini (LLM) uygulamalarla entegre etmek için kullanılan açık kaynak bir framework'tür. 2022'de Harrison Chase tarafından oluşturulmuş ve kısa sürede AI geliştirme dünyasının vazgeçilmez araçlarından biri haline gelmiştir.
+
+### 💻 Kaynak ve Dokümanlar
+
+- GitHub: https://github.com/langchain-ai/langchain
+- Resmi Dokümantasyon: https://python.langchain.com/
+- Topluluk: https://discord.gg/6adMQxSpJS
+"""
+
+FALCON = """### Falcon
+
+Teknoloji İnovasyon Enstitüsü (**TII**) tarafından oluşturulan Falcon bir LLM'dir. Falcon-40B, 40 milyar parametre üzerinde eğitilmiştir ve daha az hesaplama bütçesiyle GPT-3'ten daha iyi performans gösterdiği kanıtlanmıştır. Bu, FlashAttention algoritması ve çıkarım zamanında bellek gereksinimlerini azaltan çoklu sorgu dikkat mekanizması kullanımı sayesinde mümkün olmuştur.
+"""
+
+REQUIREMENTS = """| Gereksinim             | Açıklama                                 | Öncelik  |
+| ---------------------- | ---------------------------------------- | -------- |
+| Groq Hesabı            | api.groq.com üzerinden ücretsiz kayıt    | Zorunlu  |
+| cURL                   | Komut satırı aracı (çoğu sistemde yüklü) | Zorunlu  |
+| Temel Terminal Bilgisi | Basit komutları çalıştırabilme           | Önerilen |
+"""
+
+
+def test_a_faq_question_introduces_its_answer_list_and_is_never_the_answer_itself():
+    assert not quotable("API anahtarım çalışmıyor, ne yapmalıyım?")
+    text, _, answered = compose("api anahtarim calismiyor ne yapmaliyim", _one(FAQ), off_topic=False, relevance=0.95)
+    assert answered and "- Anahtarın tam olarak kopyalandığından emin olun" in text
+    assert "- Hesabınızın aktif olduğundan emin olun" in text
+
+
+def test_web_addresses_are_not_words_of_the_answer():
+    text, _, answered = compose("langchain ne zaman cikti kim yapti", _one(LANGCHAIN), off_topic=False, relevance=0.68)
+    assert answered and "2022'de Harrison Chase tarafından oluşturulmuş" in text and "github.com" not in text
+
+
+def test_a_short_paragraph_is_quoted_whole():
+    text, _, answered = compose("falcon'un bu kadar verimli olmasının arkasındaki teknik numaralar ne", _one(FALCON),
+                                off_topic=False, relevance=0.5)
+    assert answered and "FlashAttention algoritması ve çıkarım zamanında bellek gereksinimlerini azaltan" in text
+    assert "Falcon-40B, 40 milyar parametre" in text
+
+
+def test_table_rows_that_share_a_question_term_come_with_the_best_row():
+    text, _, answered = compose("komut satırından pek anlamıyorum, başlamak için mecburi mi", _one(REQUIREMENTS),
+                                off_topic=False, relevance=0.57)
+    assert answered and "| cURL | Komut satırı aracı (çoğu sistemde yüklü) | Zorunlu |" in text
+    assert "| Temel Terminal Bilgisi | Basit komutları çalıştırabilme | Önerilen |" in text
+    assert "Groq Hesabı" not in text
