@@ -41,6 +41,8 @@ CONFIDENT_RELEVANCE = 0.5
 RARITY_STRENGTH = 1.0
 SOFT_PREFIX = 4
 WHOLE_PARAGRAPH = True
+FIRST_SLACK = 0.6
+OTHER_SLACK = 0.25
 SOFT_SHARE = 0.5
 
 _ASKS_FIGURE = re.compile(r"\bkaç\b|\bkaçtır|ne zaman|hangi tarih|hangi yıl|fiyat")
@@ -218,8 +220,8 @@ def compose(
     needed = required_overlap(question)
     # The retriever's first passage already matched the question as a whole: a near-full
     # match is enough there, and one shared term when the retriever's relevance is high.
-    first = needed - 0.5 if relevance is None or relevance < CONFIDENT_RELEVANCE else min(needed, 1.0)
-    answering = [s for s in scored if s.overlap >= (first if s.rank == 0 else needed)]
+    first = needed - FIRST_SLACK if relevance is None or relevance < CONFIDENT_RELEVANCE else min(needed, 1.0)
+    answering = [s for s in scored if s.overlap >= (first if s.rank == 0 else needed - OTHER_SLACK)]
     if _ASKS_FIGURE.search(question.lower()):
         # "kaç", "ne zaman": a block without a single figure cannot be the answer.
         answering = [s for s in answering if re.search(r"\d", _rendered_text(s))]

@@ -27,6 +27,7 @@ from typing import Iterable
 _WORD = re.compile(r"[0-9A-Za-zÇĞİÖŞÜçğıöşü]+(?:[-.][0-9A-Za-zÇĞİÖŞÜçğıöşü]+)*")
 _NON_TURKISH_LETTERS = re.compile(r"[qwx]", re.IGNORECASE)
 _VERSION = re.compile(r"^\d+\.\d+$")
+_SIZE = re.compile(r"^\d+(\.\d+)?[bBmM]$")
 
 
 def _fold(text: str) -> str:
@@ -48,6 +49,8 @@ def names_in_question(question: str) -> list[str]:
         nxt = words[index + 1] if index + 1 < len(words) else ""
         if letters and _VERSION.match(nxt):
             names.append(f"{word} {nxt}")  # "claude 3.5", "llama 3.1"
+        elif len(letters) >= 3 and not has_digit and word[0].isupper() and _SIZE.match(nxt):
+            names.append(f"{word} {nxt}")  # "Gemma 2B" (a model and its size)
         if not letters:
             continue
         if word.isupper() and len(letters) <= 2 and not has_digit:

@@ -273,3 +273,12 @@ def test_table_rows_that_share_a_question_term_come_with_the_best_row():
     assert answered and "| cURL | Komut satırı aracı (çoğu sistemde yüklü) | Zorunlu |" in text
     assert "| Temel Terminal Bilgisi | Basit komutları çalıştırabilme | Önerilen |" in text
     assert "Groq Hesabı" not in text
+
+
+def test_a_lower_ranked_passage_may_answer_with_a_near_full_match():
+    # The second passage shares "destek" in its text and "Mixtral" only in its heading: 1.9 of the 2 terms.
+    first = Passage(text="Büyük dil modelleri milyarlarca parametreye sahiptir.", source="a.md", section="")
+    second = Passage(text="## Mixtral'ın Öne Çıkan Özellikleri\n\nBirden fazla dilde kaliteli çıktılar üretebiliyor ve destek sunuyor.\n",
+                     source="k.md", section="")
+    text, cited, answered = compose("mixtral destek verir mi", [(1, first), (2, second)], off_topic=False, relevance=0.46)
+    assert answered and cited == [2] and "kaliteli çıktılar üretebiliyor ve destek sunuyor. [2]" in text

@@ -17,6 +17,7 @@ PHI = """Microsoft Phi
 COURSE = [
     PHI,
     "Mixtral, Mistral'in geliştirilmiş versiyonu gibi düşünülebilir. Mixture-of-Experts yaklaşımını kullanır.",
+    "Mistral 7B, küçük boyutuna rağmen çok yönlü bir model.",
     "| Anthropic | Claude 3 Sonnet | Açıklanmadı | 200K token |",
     "Falcon-40B, 40 milyar parametre üzerinde eğitilmiştir. H200 GPU'ların her biri yaklaşık 40.000$ değerindedir.",
     "Küçük dil modelleri, daha küçük parametreye sahip olan dil modelidir. LLaMA 3 70B için 140GB+ gerekir.",
@@ -31,6 +32,8 @@ COURSE = [
         ("claude 3.5 sonnet ne zaman çıktı", ["claude 3.5"]),
         ("qwen modelleri türkçede ne kadar iyi", ["qwen"]),
         ("RTX 3060 ekran kartının fiyatı kaç TL?", ["RTX 3060"]),
+        ("Gemma 2B çalıştırmak için kaç GB VRAM gerekiyor", ["Gemma 2B", "VRAM"]),  # a model and its size
+        ("evde 8B llama denemek istiyorum", []),  # a plain word before a size is no name
         ("LLaMA 3 70B en az kaç GB VRAM istiyor", ["LLaMA", "VRAM"]),  # "70B", "GB" are amounts
         ("küçük dil modellerinin avantajları neler", []),  # plain words are never names
     ],
@@ -42,7 +45,8 @@ def test_names_are_what_the_student_typed_as_names(question, names):
 @pytest.mark.parametrize(
     "question",
     ["LoRA ile ince ayar nasıl yapılır?", "Phi-3 mini kaç parametreli", "claude 3.5 sonnet ne zaman çıktı",
-     "H100 kiralamanın saatlik fiyatı ne kadar", "qwen modelleri türkçede ne kadar iyi"],
+     "H100 kiralamanın saatlik fiyatı ne kadar", "qwen modelleri türkçede ne kadar iyi",
+     "Gemma 2B modeli Türkçede ne kadar başarılı?"],
 )
 def test_a_name_missing_from_the_passages_is_unknown(question):
     assert unknown_names(question, COURSE)
@@ -52,7 +56,7 @@ def test_a_name_missing_from_the_passages_is_unknown(question):
     "question",
     ["Mixtrl yabancı dil öğrenenlere faydalı mı?", "Falkon-40B kaç parametre ile eğitildi?",
      "Claude 3 Sonet günlük kullanıma uygun mu?", "mistral mixtrue of experts yapısı nasıl çalışıyor",
-     "Phi-2 kaç parametreli", "SLM nedir?", "LLaMA 3 70B en az kaç GB VRAM istiyor"],
+     "Phi-2 kaç parametreli", "SLM nedir?", "LLaMA 3 70B en az kaç GB VRAM istiyor", "Mistral 7B neyi iyi yapar?"],
 )
 def test_known_names_typed_with_a_slip_or_known_to_the_glossary_are_not_unknown(question):
     assert unknown_names(question, COURSE) == []
