@@ -16,7 +16,7 @@ def compose_offline(
 ) -> tuple[str, bool, list[dict[str, Any]]]:
     """(answer text, answered from the course, hardware tool calls made)."""
     off_topic = response.off_topic
-    expansion = response.expanded_query if response.expanded_query != response.query else ""
+    expansion = offline.course_expansion(response)
     parts: list[str] = []
     calls: list[dict[str, Any]] = []
     if hardware.is_hardware:

@@ -282,3 +282,17 @@ def test_a_lower_ranked_passage_may_answer_with_a_near_full_match():
                      source="k.md", section="")
     text, cited, answered = compose("mixtral destek verir mi", [(1, first), (2, second)], off_topic=False, relevance=0.46)
     assert answered and cited == [2] and "kaliteli çıktılar üretebiliyor ve destek sunuyor. [2]" in text
+
+
+def test_the_retrievers_word_neighbours_count_like_glossary_terms():
+    from chains.offline import course_answer, course_expansion
+    from vectorstore.types import SearchResponse
+
+    question = "minik modelleri tercih etmenin artısı ne"
+    response = SearchResponse(query=question, passages=[], expanded_query=question, neighbor_words=("küçük", "avantajları"))
+    assert course_expansion(response) == "küçük avantajları"
+    numbered = _one(SLIDES, source="slm-sunumu.txt")
+    without = course_answer(question, numbered, off_topic=False, relevance=0.39)
+    with_neighbours = course_answer(question, numbered, off_topic=False, expansion=course_expansion(response), relevance=0.39)
+    assert not without.answered_from_course
+    assert with_neighbours.answered_from_course and "- Daha az hesaplama gücü" in with_neighbours.text

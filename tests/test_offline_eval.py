@@ -37,6 +37,9 @@ def test_evaluate_counts_evidence_abstention_and_length_per_split():
     assert result["r"]["overall"]["evidence_share"] == 0.0 and result["r"]["splits"]["x"]["abstained"] == 1
     assert result["q"]["overall"]["max_chars"] == len(passage.text)
     assert result["r"]["misses"] == ["tune:a"]
+    # Per set and kind, for docs/offline-eval.md.
+    assert result["q"]["split_kinds"]["tune"]["direct"]["evidence_share"] == 1.0
+    assert result["r"]["split_kinds"]["x"]["unanswerable"]["abstained"] == 1
 
 
 # --- floors on the real evaluation sets (numbers: `ders-asistani eval offline`) ------------------------
