@@ -51,8 +51,7 @@ from chains.deadline import TurnDeadline
 from chains.errors import ProviderFailure, classify, scrub
 from chains.events import EventKind, TutorAnswer, TutorEvent, source_dicts
 from chains.memory import MAX_THREADS, MAX_TURNS_PER_THREAD, ThreadMemory, ThreadStore
-from chains import offline
-from chains.offline_turn import compose_offline
+from chains.offline_turn import offline_turn
 from chains.prompts import GENERAL_KNOWLEDGE_LABEL, NOT_IN_COURSE, user_message
 from chains.providers import ProviderChoice, build_chat_model, resolve_provider
 from chains.safe_retriever import SafeRetriever
@@ -224,7 +223,11 @@ class Tutor:
         retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
         context = TurnContext(retriever=self._retriever, required_tool=required_tool(hardware, {tool.name for tool in self.hardware_tools}))
         context.add_sources(response.passages)
-        yield TutorEvent("sources", source_dicts(context.sources))
+        # Without a model the answer is known now: its sources event is the only one, so a
+        # refusal never shows the unrelated passages it was not built from.
+        planned = offline_turn(question, hardware, context.sources, response) if self._agent is None else None
+        shown = planned.sources if planned is not None else list(context.sources)
+        yield TutorEvent("sources", source_dicts(shown))
         for notice in notices:
             yield TutorEvent("notice", notice)
 
@@ -276,17 +279,15 @@ class Tutor:
 
         answer_sources = list(context.sources)
         if answer_text is None:
-            numbered = list(enumerate(context.sources, start=1))
-            answer_text, from_course, offline_calls = compose_offline(question, hardware, numbered, response)
+            planned = planned or offline_turn(question, hardware, context.sources, response)
+            answer_text, from_course, offline_calls = planned.text, planned.from_course, planned.tool_calls
             for call in offline_calls:
                 yield TutorEvent("tool_start", {"id": call["id"], "name": call["name"], "args": call["args"]})
                 yield TutorEvent("tool_end", {**call, "error": False})
             tool_calls.extend(offline_calls)
-            if not from_course and not offline_calls:
-                # A refusal shows no unrelated passages: only its suggested section, if any.
-                cited = [int(n) for n in re.findall(r"\[(\d+)\]", answer_text)]
-                answer_text, kept = offline.sources_for_refusal(answer_text, context.sources, cited)
-                answer_sources = kept
+            answer_sources = planned.sources
+            if answer_sources != shown:
+                # A refusal after a failed model call shows only its suggested section, if any.
                 yield TutorEvent("sources", source_dicts(answer_sources))
         else:
             answer_text = self._mark_general_knowledge(answer_text, response, tool_calls)
