@@ -21,7 +21,8 @@ by the real uncached + completion tokens; cached tokens do not count) or
 Fairness: at most one turn in flight per student; waiting turns are ordered by
 the time their student was last served, then by arrival (round robin across
 students); a turn is admitted when the budget covers it and every turn ahead of
-it. Each student may spend `student_daily_tokens` uncached tokens a (UTC) day.
+it. Each student may spend `student_daily_tokens` uncached tokens a (UTC) day
+(not the anonymous caller: the CLI is the instructor's).
 
 Events for the usage ledger: every listener in `Governor.listeners` is called
 with a `GovernorEvent` (kinds: "queued", "admitted", "waited", "refused",
@@ -53,6 +54,8 @@ DEFAULT_CLASS_SIZE = 40
 STUDENT_SHARE_FACTOR = 2.0
 
 Status = Literal["admitted", "waiting", "refused"]
+# Turns without a student id (the CLI, scripts): one queue slot, no daily share.
+ANONYMOUS = "anonim"
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ class Governor:
                 worst, limit = wait, name
         blocked = entry["blocked_until"] - now
         if blocked > worst:
-            worst, limit = blocked, "blocked"
+            worst, limit = blocked, entry.get("blocked_kind") or "blocked"
         return worst, limit
 
     def _reserve(self, state: dict[str, Any], entry: dict[str, Any], ticket: str, model: str, need: int, now: float) -> str:
@@ -278,7 +281,7 @@ class Governor:
                 waiting["need"] = int(need)
             student = waiting["student"]
             share = self.student_daily_tokens
-            if share is not None and state["student_tokens"].get(student, 0) >= share:
+            if share is not None and student != ANONYMOUS and state["student_tokens"].get(student, 0) >= share:
                 del state["waiting"][ticket]
                 decision = Decision("refused", reason="student_day", limit="student",
                                     retry_in_s=self._seconds_to_midnight(now))
@@ -397,13 +400,23 @@ class Governor:
             ):
                 bucket = entry[name]
                 if limit is not None and limit > 0 and limit != bucket["cap"]:
-                    # Another tier than the defaults: Groq's numbers win.
+                    # Another tier than the defaults: Groq's numbers win. The headers do not
+                    # carry the minute's requests or the day's tokens: they scale alike.
+                    partner = entry["rpm" if name == "rpd" else "tpd"]
+                    factor = float(limit) / bucket["cap"]
+                    partner["cap"] = max(float(self._default_cap(model, partner)), partner["cap"] * factor)
+                    partner["level"] = min(partner["cap"], partner["level"] * factor) if factor < 1 else \
+                        partner["level"] + partner["cap"] - partner["cap"] / factor
                     bucket["cap"] = float(limit)
                     if remaining is not None:
                         bucket["level"] = float(remaining)
                     continue
                 if remaining is not None:
                     bucket["level"] = min(bucket["level"], float(remaining))
+
+    def _default_cap(self, model: str, bucket: dict[str, float]) -> float:
+        limits = self._limits(model)
+        return limits.rpm if bucket["period"] == MINUTE_S else limits.tpd
 
     def observe_rate_limited(self, model: str, retry_after_s: float | None, kind: str | None = None) -> None:
         """A 429 despite the budget (another client on the key, a restart): hold back."""
@@ -412,7 +425,9 @@ class Governor:
         with self.backend.transaction(self.key) as state:
             self._prepare(state, now)
             entry = self._model(state, model, now)
-            entry["blocked_until"] = max(entry["blocked_until"], now + wait)
+            if now + wait >= entry["blocked_until"]:
+                entry["blocked_until"] = now + wait
+                entry["blocked_kind"] = kind
             if kind in ("tpd", "rpd", "tpm", "rpm"):
                 entry[kind]["level"] = min(entry[kind]["level"], 0.0)
         self._emit("rate_limited", None, model=model, retry_after_s=wait, limit=kind)

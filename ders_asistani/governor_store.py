@@ -106,3 +106,16 @@ class SqlGovernorBackend:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_shared: dict[str, SqlGovernorBackend] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_backend(url: str) -> SqlGovernorBackend:
+    """One backend (one engine) per database URL and process."""
+    with _shared_lock:
+        backend = _shared.get(url)
+        if backend is None:
+            backend = _shared[url] = SqlGovernorBackend(url)
+        return backend

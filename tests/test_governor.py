@@ -218,3 +218,21 @@ def test_listeners_get_events_and_cannot_break_it() -> None:
     run_turn(governor, "a", 100)
     governor.observe_rate_limited(MODEL, 2.0)
     assert seen == ["queued", "admitted", "settled", "rate_limited"]
+
+
+def test_larger_tier_scales_the_limits_headers_do_not_carry() -> None:
+    clock = FakeClock()
+    governor = make(clock)
+    governor.observe(MODEL, parse_headers({"x-ratelimit-limit-requests": "100000", "x-ratelimit-remaining-requests": "99999",
+                                           "x-ratelimit-limit-tokens": "800000", "x-ratelimit-remaining-tokens": "799000"}))
+    buckets = governor.snapshot(MODEL)["buckets"]
+    assert buckets["rpm"]["limit"] == 3000 and buckets["tpd"]["limit"] == 20_000_000
+    assert buckets["rpm"]["remaining"] == 3000
+
+
+def test_anonymous_caller_has_no_daily_share() -> None:
+    clock = FakeClock()
+    governor = make(clock, student_daily_tokens=1000)
+    for _ in range(3):
+        run_turn(governor, "anonim", 2000)
+    assert governor.poll(governor.enqueue("s1", MODEL, 100)).status == "admitted"
