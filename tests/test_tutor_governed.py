@@ -156,3 +156,28 @@ def test_request_too_large_twice_goes_offline(settings_factory):
         answer = tutor.ask("LoRA nedir?", "t", student_id="s1")
     assert answer.mode == "offline" and answer.usage["offline_reason"] == "too_large"
     assert "uzun" in answer.generation_off_reason
+
+
+def test_headers_from_the_real_client_correct_the_governor(settings_factory):
+    """The groq SDK's responses reach the governor through the httpx hook: a 6,000 TPM key is seen as one."""
+    clock = FakeClock()
+    with GroqLimitsStub(clock=clock, limits=Limits(tpm=6000), default=text(ANSWER)) as stub:
+        tutor = governed_tutor(settings_factory, stub, clock)
+        tutor.ask("LoRA nedir?", "t", student_id="s1")
+        remaining = stub.remaining(KEY, MODEL)["tpm"]
+    buckets = tutor.governor.snapshot(MODEL)["buckets"]
+    assert buckets["tpm"]["limit"] == 6000
+    assert abs(buckets["tpm"]["remaining"] - remaining) < 30  # the same budget, up to the estimate
+
+
+def test_default_tutor_builds_a_shared_governor_on_the_app_database(settings_factory):
+    with GroqLimitsStub(default=text(ANSWER)) as stub:
+        settings = settings_factory(groq_api_key=KEY, groq_base_url=stub.base_url)
+        tutor = Tutor(settings, FakeRetriever(), tools=[fake_vram_tool])
+        answer = tutor.ask("LoRA nedir?", "t", student_id="s1")
+    assert answer.mode == "groq"
+    assert type(tutor.governor.backend).__name__ == "SqlGovernorBackend"
+    assert tutor.governor.backend.url == settings.app_database_url
+    assert KEY not in (settings.storage_dir / "app.db").read_bytes().decode("latin-1")
+    own = Tutor(settings, FakeRetriever(), tools=[fake_vram_tool], key_kind="own")
+    assert type(own.governor.backend).__name__ == "MemoryBackend"
