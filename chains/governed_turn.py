@@ -67,6 +67,21 @@ def refusal_text(decision: Decision, *, key_kind: str, waited_s: float, share: i
             f"Dil modeli yaklaşık {eta} sonra yeniden kullanılabilir; biraz sonra tekrar sorabilirsiniz.")
 
 
+def give_up(decision: Decision, waited_s: float, max_wait_s: float) -> bool:
+    """Answer offline now: a daily budget is gone, the wait is over, or it cannot end in time."""
+    if decision.status == "refused":
+        return True
+    if decision.status != "waiting":
+        return False
+    return (decision.daily or waited_s >= max_wait_s
+            or waited_s + decision.eta_s > max_wait_s + GIVE_UP_SLACK_S)
+
+
+def next_poll_s(decision: Decision, waited_s: float, max_wait_s: float) -> float:
+    """When to ask again: at most a second, never past MAX_QUEUE_WAIT_S."""
+    return max(0.05, min(POLL_S, decision.eta_s, max(0.0, max_wait_s - waited_s)))
+
+
 class GovernedTurn:
     def __init__(
         self,
@@ -113,14 +128,11 @@ class GovernedTurn:
             if decision.status == "refused" and decision.reason == "lost":
                 self.ticket = self.governor.enqueue(self.student, self.model, need)
                 continue
-            if decision.status == "refused":
+            if give_up(decision, self.waited_s, self.max_wait_s):
                 self._give_up(decision, "too_large" if decision.reason == "too_large" else "queue")
-            hopeless = decision.daily or self.waited_s + decision.eta_s > self.max_wait_s + GIVE_UP_SLACK_S
-            if hopeless or self.waited_s >= self.max_wait_s:
-                self._give_up(decision, "queue")
             self.positions.append(decision.position)
             yield TutorEvent("queue", {"position": decision.position, "eta_s": round(decision.eta_s, 1)})
-            self.sleep(min(POLL_S, max(0.05, decision.eta_s)))
+            self.sleep(next_poll_s(decision, self.waited_s, self.max_wait_s))
 
     def _give_up(self, decision: Decision, kind: str) -> None:
         share = self.governor.student_daily_tokens
@@ -150,11 +162,9 @@ class GovernedTurn:
                 self.open_calls.append(decision.call_id)
                 return decision.call_id
             waited = clock() - started
-            if decision.status == "refused":
-                self._give_up(decision, "too_large")
-            if decision.daily or waited + decision.eta_s > self.max_wait_s:
-                self._give_up(decision, "queue")
-            self.sleep(min(POLL_S, max(0.05, decision.eta_s)))
+            if give_up(decision, waited, self.max_wait_s):
+                self._give_up(decision, "too_large" if decision.reason == "too_large" else "queue")
+            self.sleep(next_poll_s(decision, waited, self.max_wait_s))
 
     def after_call(self, call_id: str | None, usage: dict[str, Any] | None, estimated_prompt: int) -> None:
         usage = usage or {}
