@@ -17,18 +17,23 @@ latency (0.8 s + 400 tokens/s), and the students: questions drawn from the
 evaluation sets (tests/data/retrieval_eval*.jsonl) and hardware templates with
 a Zipf popularity skew and varied spelling, think time 3-10 minutes, 25% of
 turns are follow-ups (history in the prompt; never served from the answer cache).
+Defaults: every answerable question of the eval sets (and 8 hardware ones), Zipf
+exponent 0.8; `--skew 1.0 --pool 100` is a class that asks fewer, more alike questions.
 
 Policies (same students, same script, a fresh stub each):
 - naive: today's behaviour without the governor: every turn goes straight to the
   key; a 429 is retried after retry-after when that is at most 10 s (twice), else
   the turn is answered offline (chains/agent.py's rules).
 - governed: the governor admits calls within the key's budget, round robin, one
-  turn per student, MAX_QUEUE_WAIT_S=60, per-student daily share.
+  turn per student, MAX_QUEUE_WAIT_S=60, per-student daily share; when the
+  primary model's daily budget is gone the turn moves to the fallback model
+  (gpt-oss-20b: its own budget at Groq; BUDGET_FALLBACK_MODELS).
 - governed_bad_layout: governed, but the passages come before the system prompt,
   so Groq's prefix cache rarely matches: what the prompt layout is worth.
 - governed_cache_layout: governed, prefix-stable layout (today's, locked by
   tests/test_prompt_prefix.py) and the answer cache (a first-turn question asked
   again, normalized, is answered from the cache).
+- governed_cache_layout_one_model: the same without the fallback model.
 - ..._own25 / _own100: the same with 25% / 100% of students on their own key
   (their own stub account and their own in-memory governor).
 
@@ -48,6 +53,7 @@ import json
 import random
 import re
 import statistics
+import zlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,11 +68,12 @@ from groq_stub import Reply, RecordedRequest  # noqa: E402
 
 from chains.agent import MAX_RATE_LIMIT_WAIT_S  # noqa: E402
 from chains.context import Turn, estimate_messages_tokens  # noqa: E402
-from chains.governed_turn import give_up, next_poll_s  # noqa: E402
+from chains.governed_turn import give_up, next_poll_s, switch_model  # noqa: E402
 from chains.governor import Governor, MemoryBackend, ModelLimits, default_student_share  # noqa: E402
 from chains.prompts import SYSTEM_PROMPT  # noqa: E402
 
 MODEL = "openai/gpt-oss-120b"
+FALLBACK = "openai/gpt-oss-20b"  # GROQ_FALLBACK_MODELS' default: its own budget at Groq
 CLASS_KEY = "gsk_class_key_sim"
 LAB_START = 1_796_290_800.0  # 2026-12-03 09:00 UTC
 HARDWARE = [
@@ -124,8 +131,8 @@ class Student:
     script: list[Ask]
 
 
-def make_students(count: int, turns: int, minutes: float, seed: int, *, skew: float = 1.0,
-                  pool_size: int | None = 100) -> list[Student]:
+def make_students(count: int, turns: int, minutes: float, seed: int, *, skew: float = 0.8,
+                  pool_size: int | None = None) -> list[Student]:
     rng = random.Random(seed)
     pool = question_pool(pool_size) + HARDWARE
     rng.shuffle(pool)
@@ -255,6 +262,7 @@ class Policy:
     cache: bool = False
     bad_layout: bool = False
     own_share: float = 0.0
+    fallback: bool = True  # BUDGET_FALLBACK_MODELS (governed policies only)
 
 
 @dataclass
@@ -266,6 +274,7 @@ class Outcome:
     refused: bool = False
     tokens: int = 0
     cached: int = 0
+    model: str | None = None
 
 
 @dataclass
@@ -309,54 +318,66 @@ class Run:
     def turn(self, key: str, name: str, ask: Ask, asked_at: float) -> Iterator[float]:
         calls = self.prompts.turn(ask, self.policy.bad_layout)["calls"]
         governor = self.governor(key) if self.policy.governed else None
+        models = [MODEL, FALLBACK] if governor is not None and self.policy.fallback else [MODEL]
+        model = MODEL
         ticket = call_id = None
         tokens = cached = 0
         try:
             if governor is not None:
                 need = calls[0]["estimate"] + self.prompts.cap
-                ticket = governor.enqueue(name, MODEL, need)
+                ticket = governor.enqueue(name, model, need)
                 while True:
                     decision = governor.poll(ticket, need)
                     waited = self.clock() - asked_at
                     if decision.status == "admitted":
                         call_id = decision.call_id
                         break
+                    if switch_model(decision, models, models.index(model)):
+                        governor.finish(ticket)
+                        model = models[models.index(model) + 1]
+                        ticket = governor.enqueue(name, model, need)
+                        continue
                     if give_up(decision, waited, self.max_wait_s):
                         reason = decision.reason or ("daily" if decision.daily else "queue_timeout")
                         return Outcome(False, waited, reason=reason, refused=True)
                     yield next_poll_s(decision, waited, self.max_wait_s)
-            wait = self.clock() - asked_at
+            wait = None  # until the first answer starts: queue and 429 retries included
+            queued = self.clock() - asked_at
             for index, call in enumerate(calls):
                 if governor is not None and index > 0:
-                    started = self.clock()
+                    started = self.clock() - queued  # one MAX_QUEUE_WAIT_S for the whole turn
                     while True:
-                        decision = governor.acquire(ticket, MODEL, call["estimate"] + self.prompts.cap)
+                        decision = governor.acquire(ticket, model, call["estimate"] + self.prompts.cap)
                         if decision.status == "admitted":
                             call_id = decision.call_id
                             break
                         if give_up(decision, self.clock() - started, self.max_wait_s):
-                            return Outcome(False, wait, reason="queue_timeout")
+                            return Outcome(False, self.clock() - asked_at, reason="queue_timeout")
                         yield next_poll_s(decision, self.clock() - started, self.max_wait_s)
-                body = {**call["body"], "sim_completion": ask.completion if index == len(calls) - 1 else 0}
+                body = {**call["body"], "model": model,
+                        "sim_completion": ask.completion if index == len(calls) - 1 else 0}
                 retries = 0
                 while True:
                     response = self.post(key, body)
                     if governor is not None:
                         from chains.ratelimit import limit_kind, parse_headers
 
-                        governor.observe(MODEL, parse_headers(response.headers))
+                        governor.observe(model, parse_headers(response.headers))
                     if response.status_code == 200:
+                        if wait is None:
+                            wait = self.clock() - asked_at
                         break
                     if response.status_code == 429:
                         retry = float(response.headers.get("retry-after") or 1)
                         if governor is not None:
-                            governor.observe_rate_limited(MODEL, retry, limit_kind(response.text))
+                            governor.observe_rate_limited(model, retry, limit_kind(response.text))
                         if retries < 2 and retry <= MAX_RATE_LIMIT_WAIT_S:
                             retries += 1
                             yield retry
                             continue
-                        return Outcome(False, wait, reason="rate_limit")
-                    return Outcome(False, wait, reason="too_large" if response.status_code == 413 else "error")
+                        return Outcome(False, self.clock() - asked_at, reason="rate_limit")
+                    return Outcome(False, self.clock() - asked_at,
+                                   reason="too_large" if response.status_code == 413 else "error")
                 usage = response.json()["usage"]
                 hit = usage.get("prompt_tokens_details", {}).get("cached_tokens", 0)
                 tokens += usage["prompt_tokens"] - hit + usage["completion_tokens"]
@@ -366,7 +387,7 @@ class Run:
                     governor.settle(call_id, prompt_tokens=usage["prompt_tokens"], cached_tokens=hit,
                                     completion_tokens=usage["completion_tokens"], student=name)
                     call_id = None
-            return Outcome(True, wait, tokens=tokens, cached=cached)
+            return Outcome(True, wait or 0.0, tokens=tokens, cached=cached, model=model)
         finally:
             if governor is not None:
                 governor.release_call(call_id)
@@ -396,7 +417,7 @@ def stub_reply(request: RecordedRequest) -> Reply:
 
 def simulate(policy: Policy, students: list[Student], prompts: Prompts, max_wait_s: float) -> dict[str, Any]:
     clock = FakeClock(LAB_START)
-    rng = random.Random(hash(policy.name) & 0xFFFF)
+    rng = random.Random(zlib.crc32(policy.name.encode()))
     owners = set(rng.sample(range(len(students)), round(policy.own_share * len(students))))
     with GroqLimitsStub(clock=clock, limits=Limits(), default=stub_reply) as stub:
         run = Run(policy, clock, stub, prompts, max_wait_s)
@@ -448,6 +469,7 @@ def report(run: Run, stub: GroqLimitsStub) -> dict[str, Any]:
         "cached_tokens_per_turn": round(sum(o.cached for o in live) / len(live), 1) if live else 0.0,
         "turns": turns,
         "refused": sum(o.refused for o in outcomes),
+        "live_turns_by_model": {m: sum(o.model == m for o in live) for m in sorted({o.model for o in live if o.model})},
         "offline_reasons": dict(sorted(reasons.items())),
     }
 
@@ -457,6 +479,7 @@ POLICIES = [
     Policy("governed", governed=True),
     Policy("governed_bad_layout", governed=True, bad_layout=True),
     Policy("governed_cache_layout", governed=True, cache=True),
+    Policy("governed_cache_layout_one_model", governed=True, cache=True, fallback=False),
     Policy("governed_cache_layout_own25", governed=True, cache=True, own_share=0.25),
     Policy("governed_cache_layout_own100", governed=True, cache=True, own_share=1.0),
 ]
@@ -469,8 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=90.0, help="lab length (think times scale with it)")
     parser.add_argument("--max-queue-wait", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--skew", type=float, default=1.0, help="Zipf exponent of question popularity")
-    parser.add_argument("--pool", type=int, default=100, help="distinct course questions (plus 8 hardware ones)")
+    parser.add_argument("--skew", type=float, default=0.8, help="Zipf exponent of question popularity")
+    parser.add_argument("--pool", type=int, default=None,
+                        help="distinct course questions (default: every answerable one of the eval sets) plus 8 hardware ones")
     parser.add_argument("--policy", action="append", help="only these policies (repeatable)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

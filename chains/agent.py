@@ -146,6 +146,18 @@ class ModelSelector:
                 self._cache[name] = self._build(name)
             return self._cache[name], name
 
+    def remaining(self) -> list[str]:
+        """The active model and the fallbacks after it."""
+        with self._lock:
+            return self._models[self._index:]
+
+    def model(self, name: str) -> BaseChatModel:
+        """The chat model for `name` (the key governor may pick a fallback with budget left)."""
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = self._build(name)
+            return self._cache[name]
+
     def switch_from(self, failed: str) -> tuple[BaseChatModel, str] | None:
         """Move past `failed` (if still active); None when no fallback is left."""
         with self._lock:
@@ -196,6 +208,8 @@ class ResilientModelMiddleware(AgentMiddleware):
         )
         governed = context.governed
         call_id = None
+        if governed is not None and governed.model != model_name and governed.model in self.selector.remaining():
+            model, model_name = self.selector.model(governed.model), governed.model  # budget fallback
         if governed is not None:
             # Waits (bounded) for the key's budget; raises ProviderFailure("queue") when none comes in time.
             call_id = governed.before_call(model_name, self._estimate(request, tools_allowed))

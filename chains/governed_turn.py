@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from chains.errors import ProviderFailure
 from chains.events import TutorEvent
@@ -67,6 +67,18 @@ def refusal_text(decision: Decision, *, key_kind: str, waited_s: float, share: i
             f"Dil modeli yaklaşık {eta} sonra yeniden kullanılabilir; biraz sonra tekrar sorabilirsiniz.")
 
 
+def switch_model(decision: Decision, models: Sequence[str], index: int) -> bool:
+    """A daily budget of this model is gone and a fallback model (its own budget at Groq) is left."""
+    return (decision.status == "waiting" and decision.limit in ("tpd", "rpd")
+            and index + 1 < len(models))
+
+
+def budget_switch_notice(old: str, new: str, key_kind: str) -> str:
+    whose = "Sınıf anahtarının" if key_kind == "class" else "Groq anahtarınızın"
+    return (f"{whose} '{old}' modeli için bugünkü kotası doldu; bu cevabı aynı anahtarla daha küçük "
+            f"'{new}' modeli yazıyor.")
+
+
 def give_up(decision: Decision, waited_s: float, max_wait_s: float) -> bool:
     """Answer offline now: a daily budget is gone, the wait is over, or it cannot end in time."""
     if decision.status == "refused":
@@ -96,7 +108,10 @@ class GovernedTurn:
     ) -> None:
         self.governor = governor
         self.student = student or ANONYMOUS
-        self.model = model
+        # The primary model first, then the fallbacks a gone daily budget may move the turn to.
+        self.models = [model] if isinstance(model, str) else list(model)
+        self.model = self.models[0]
+        self.switched_from: str | None = None
         self.key_kind = key_kind
         self.max_wait_s = max_wait_s
         self.completion_cap = completion_cap
@@ -128,6 +143,13 @@ class GovernedTurn:
             if decision.status == "refused" and decision.reason == "lost":
                 self.ticket = self.governor.enqueue(self.student, self.model, need)
                 continue
+            index = self.models.index(self.model)
+            if switch_model(decision, self.models, index):
+                self.governor.finish(self.ticket)
+                self.switched_from = self.switched_from or self.model
+                self.model = self.models[index + 1]
+                self.ticket = self.governor.enqueue(self.student, self.model, need)
+                continue
             if give_up(decision, self.waited_s, self.max_wait_s):
                 self._give_up(decision, "too_large" if decision.reason == "too_large" else "queue")
             self.positions.append(decision.position)
@@ -154,17 +176,17 @@ class GovernedTurn:
             return None
         need = int(prompt_tokens) + self.completion_cap
         clock = self.governor.clock
-        started = clock()
+        started = clock() - self.waited_s  # MAX_QUEUE_WAIT_S bounds the turn's waits together
         while True:
             decision = self.governor.acquire(self.ticket, model, need)
             if decision.status == "admitted":
                 assert decision.call_id is not None
                 self.open_calls.append(decision.call_id)
                 return decision.call_id
-            waited = clock() - started
-            if give_up(decision, waited, self.max_wait_s):
+            self.waited_s = clock() - started
+            if give_up(decision, self.waited_s, self.max_wait_s):
                 self._give_up(decision, "too_large" if decision.reason == "too_large" else "queue")
-            self.sleep(next_poll_s(decision, waited, self.max_wait_s))
+            self.sleep(next_poll_s(decision, self.waited_s, self.max_wait_s))
 
     def after_call(self, call_id: str | None, usage: dict[str, Any] | None, estimated_prompt: int) -> None:
         usage = usage or {}

@@ -69,7 +69,7 @@ from chains.context import (
 from chains.deadline import TurnDeadline
 from chains.errors import ProviderFailure, classify, scrub
 from chains.events import EventKind, TutorAnswer, TutorEvent, source_dicts
-from chains.governed_turn import OFFLINE_NOW, GovernedTurn, build_governor
+from chains.governed_turn import OFFLINE_NOW, GovernedTurn, budget_switch_notice, build_governor
 from chains.ratelimit import parse_headers
 from chains.memory import MAX_THREADS, MAX_TURNS_PER_THREAD, ThreadMemory, ThreadStore
 from chains import offline
@@ -365,7 +365,7 @@ class Tutor:
             sources=source_dicts(answer_sources),
             tool_calls=[{"name": c["name"], "args": c["args"], "result": c["result"]} for c in tool_calls],
             mode=mode,
-            model=self.model if mode != "offline" else None,
+            model=(context.governed.model if context.governed is not None else self.model) if mode != "offline" else None,
             notices=notices,
             answered_from_course=from_course,
             generation_off_reason=generation_off,
@@ -383,7 +383,8 @@ class Tutor:
     def _governed_turn(self, student_id: str | None) -> GovernedTurn | None:
         if self.governor is None or self._selector is None:
             return None
-        return GovernedTurn(self.governor, student_id, self._selector.name, key_kind=self.key_kind,
+        models = self._selector.remaining() if self.settings.budget_fallback_models else [self._selector.name]
+        return GovernedTurn(self.governor, student_id, models, key_kind=self.key_kind,
                             max_wait_s=self.settings.max_queue_wait_s,
                             completion_cap=self.settings.max_completion_tokens, sleep=self._sleep)
 
@@ -436,6 +437,10 @@ class Tutor:
             yield from context.governed.admit(self.estimate_prompt_tokens(messages))
             if deadline is not None:
                 deadline.at = time.perf_counter() + deadline.seconds
+            if context.governed.switched_from and not any("bugünkü kotası doldu" in n for n in notices):
+                notice = budget_switch_notice(context.governed.switched_from, context.governed.model, self.key_kind)
+                notices.append(notice)
+                yield TutorEvent("notice", notice)
         pending: dict[str, dict[str, Any]] = {}
         final: str | None = None
         guard = StreamGuard(self._secrets())

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     class_tokens_per_student_per_day: int | None = None
     # Longest wait in the class queue before the turn is answered offline.
     max_queue_wait_s: float = 60.0
+    # When a model's daily budget is gone, let the fallback models (their own Groq budget) answer.
+    budget_fallback_models: bool = True
     ollama_base_url: str = "http://127.0.0.1:11434"
     ollama_model: str = "llama3.2"
     # Any server speaking the OpenAI chat API (vLLM, llama-server, LM Studio, Ollama's /v1).

@@ -103,10 +103,21 @@ def test_queue_past_max_wait_goes_offline_with_reason(settings_factory):
     assert "[1]" in answer.answer  # still an answer from the course
 
 
-def test_daily_budget_gone_says_so_and_suggests_an_own_key(settings_factory):
+def test_daily_budget_gone_moves_to_the_fallback_model_with_its_own_budget(settings_factory):
     clock = FakeClock()
     with GroqLimitsStub(clock=clock, limits=Limits(), default=text(ANSWER)) as stub:
         tutor = governed_tutor(settings_factory, stub, clock)
+        tutor.governor.observe_rate_limited(MODEL, 3 * 3600, "tpd")
+        answer = tutor.ask("LoRA nedir?", "t", student_id="s1")
+        assert [r.model for r in stub.chat_requests()] == ["openai/gpt-oss-20b"]
+    assert answer.mode == "groq" and answer.model == "openai/gpt-oss-20b"
+    assert any("daha küçük 'openai/gpt-oss-20b'" in n for n in answer.notices)
+
+
+def test_daily_budget_gone_says_so_and_suggests_an_own_key(settings_factory):
+    clock = FakeClock()
+    with GroqLimitsStub(clock=clock, limits=Limits(), default=text(ANSWER)) as stub:
+        tutor = governed_tutor(settings_factory, stub, clock, budget_fallback_models=False)
         tutor.governor.observe_rate_limited(MODEL, 3 * 3600, "tpd")
         answer = tutor.ask("LoRA nedir?", "t", student_id="s1")
     assert answer.mode == "offline"
