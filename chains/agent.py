@@ -62,6 +62,7 @@ class TurnContext:
     tool_result_tokens: int = 400
     # The key governor's side of this turn (chains.governed_turn.GovernedTurn), or None.
     governed: Any = None
+    rate_limited: int = 0  # 429s this turn received
     # Typed Any: pydantic inspects this dataclass through the tool's runtime argument.
     _lock: Any = field(default_factory=threading.Lock)
 
@@ -241,8 +242,10 @@ class ResilientModelMiddleware(AgentMiddleware):
                 if governed is not None:
                     governed.after_call(call_id, usage, context.model_calls[-1]["prompt_tokens"])
                 return response
-            if failure.kind == "rate_limit" and governed is not None:
-                governed.rate_limited(model_name, failure.retry_after_s, failure.detail)
+            if failure.kind == "rate_limit":
+                context.rate_limited += 1
+                if governed is not None:
+                    governed.rate_limited(model_name, failure.retry_after_s, failure.detail)
             if failure.kind == "model_unavailable":
                 switched = self.selector.switch_from(model_name)
                 if switched is None:

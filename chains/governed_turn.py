@@ -112,6 +112,8 @@ class GovernedTurn:
         self.models = [model] if isinstance(model, str) else list(model)
         self.model = self.models[0]
         self.switched_from: str | None = None
+        # Why the governor answered the turn offline: "queue_timeout" | "daily" | "student_day" | "too_large".
+        self.refusal: str | None = None
         self.key_kind = key_kind
         self.max_wait_s = max_wait_s
         self.completion_cap = completion_cap
@@ -160,6 +162,7 @@ class GovernedTurn:
         share = self.governor.student_daily_tokens
         text = refusal_text(decision, key_kind=self.key_kind, waited_s=self.waited_s, share=share)
         reason = decision.reason or ("daily" if decision.daily else "queue_timeout")
+        self.refusal = reason
         self.governor._emit("refused", self.student, reason=reason, waited_s=round(self.waited_s, 3),
                             limit=decision.limit)
         self.finish()

@@ -314,7 +314,9 @@ class Tutor:
                 if governed is not None:
                     governed.finish()
                     usage["queue_wait_s"] = round(governed.waited_s, 3)
-            usage.update(_usage_of(context.model_calls))
+                    if governed.refusal and usage.get("offline_reason") in ("queue", "too_large"):
+                        usage["offline_reason"] = governed.refusal
+            usage.update(_usage_of(context.model_calls), rate_limited=context.rate_limited)
             yield from self._flush_notices(context, notices)
             prompt_tokens = [call["prompt_tokens"] for call in context.model_calls]
             reported = [call["reported_prompt_tokens"] for call in context.model_calls if "reported_prompt_tokens" in call]
@@ -365,7 +367,7 @@ class Tutor:
             sources=source_dicts(answer_sources),
             tool_calls=[{"name": c["name"], "args": c["args"], "result": c["result"]} for c in tool_calls],
             mode=mode,
-            model=(context.governed.model if context.governed is not None else self.model) if mode != "offline" else None,
+            model=(context.model_calls[-1]["model"] if context.model_calls else self.model) if mode != "offline" else None,
             notices=notices,
             answered_from_course=from_course,
             generation_off_reason=generation_off,

@@ -52,9 +52,9 @@ def test_the_same_load_without_the_governor_gets_429s(settings_factory):
         settings = settings_factory(groq_api_key=KEY, groq_base_url=stub.base_url, class_governor=False)
         tutor = Tutor(settings, FakeRetriever(), tools=[fake_vram_tool], sleep=clock.sleep)
         assert tutor.governor is None
-        for turn in range(40):
-            tutor.ask(f"LoRA nedir? ({turn})", f"t{turn}")
+        answers = [tutor.ask(f"LoRA nedir? ({turn})", f"t{turn}") for turn in range(40)]
         assert stub.counters["rate_limited"] > 0
+        assert sum(a.usage["rate_limited"] for a in answers) == stub.counters["rate_limited"]
 
 
 def test_concurrent_students_share_fairly_without_429(settings_factory):
@@ -98,7 +98,7 @@ def test_queue_past_max_wait_goes_offline_with_reason(settings_factory):
             {"x-ratelimit-limit-tokens": "8000", "x-ratelimit-remaining-tokens": "0"}))
         answer = tutor.ask("LoRA nedir?", "t", student_id="s1")
         assert stub.counters["requests"] == 0
-    assert answer.mode == "offline" and answer.usage["offline_reason"] == "queue"
+    assert answer.mode == "offline" and answer.usage["offline_reason"] == "queue_timeout"
     assert "yoğun" in answer.generation_off_reason and "sn sonra" in answer.generation_off_reason
     assert "[1]" in answer.answer  # still an answer from the course
 
@@ -134,6 +134,7 @@ def test_student_share_refuses_with_reason(settings_factory):
         other = tutor.ask("QLoRA nedir?", "u", student_id="s2")
     assert first.mode == "groq" and other.mode == "groq"
     assert second.mode == "offline" and "size düşen payı" in second.generation_off_reason
+    assert second.usage["offline_reason"] == "student_day"
 
 
 def test_offline_now_skips_the_queue(settings_factory):
