@@ -49,8 +49,9 @@ OWN_KEY_HINT = ("Hemen dil modeliyle devam etmek isterseniz kenar çubuğundaki 
 OFFLINE_NOW = "İsteğiniz üzerine sıra beklenmeden, cevap ders belgelerinden derlendi."
 
 
-def refusal_text(decision: Decision, *, key_kind: str, waited_s: float, share: int | None) -> str:
-    hint = f" {OWN_KEY_HINT}" if key_kind == "class" else ""
+def refusal_text(decision: Decision, *, key_kind: str, waited_s: float, share: int | None,
+                 own_keys_allowed: bool = True) -> str:
+    hint = f" {OWN_KEY_HINT}" if key_kind == "class" and own_keys_allowed else ""
     if decision.reason == "student_day":
         limit = f" (günde {share:,} token)".replace(",", ".") if share else ""
         return (f"Bugün sınıf anahtarından size düşen payı kullandınız{limit}. {OFFLINE_TAIL} "
@@ -105,8 +106,10 @@ class GovernedTurn:
         max_wait_s: float,
         completion_cap: int,
         sleep: Callable[[float], None] = time.sleep,
+        own_keys_allowed: bool = True,
     ) -> None:
         self.governor = governor
+        self.own_keys_allowed = own_keys_allowed  # GROQ_KEY_POLICY=class hides the own key box
         self.student = student or ANONYMOUS
         # The primary model first, then the fallbacks a gone daily budget may move the turn to.
         self.models = [model] if isinstance(model, str) else list(model)
@@ -160,7 +163,8 @@ class GovernedTurn:
 
     def _give_up(self, decision: Decision, kind: str) -> None:
         share = self.governor.student_daily_tokens
-        text = refusal_text(decision, key_kind=self.key_kind, waited_s=self.waited_s, share=share)
+        text = refusal_text(decision, key_kind=self.key_kind, waited_s=self.waited_s, share=share,
+                            own_keys_allowed=self.own_keys_allowed)
         reason = decision.reason or ("daily" if decision.daily else "queue_timeout")
         self.refusal = reason
         self.governor._emit("refused", self.student, reason=reason, waited_s=round(self.waited_s, 3),

@@ -388,7 +388,8 @@ class Tutor:
         models = self._selector.remaining() if self.settings.budget_fallback_models else [self._selector.name]
         return GovernedTurn(self.governor, student_id, models, key_kind=self.key_kind,
                             max_wait_s=self.settings.max_queue_wait_s,
-                            completion_cap=self.settings.max_completion_tokens, sleep=self._sleep)
+                            completion_cap=self.settings.max_completion_tokens, sleep=self._sleep,
+                            own_keys_allowed=self.settings.groq_key_policy != "class")
 
     def _on_response(self, model: str, status: int, headers: Any) -> None:
         """Every Groq response's x-ratelimit-* headers correct the key governor's budget."""

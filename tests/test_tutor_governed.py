@@ -193,3 +193,22 @@ def test_default_tutor_builds_a_shared_governor_on_the_app_database(settings_fac
     assert KEY not in (settings.storage_dir / "app.db").read_bytes().decode("latin-1")
     own = Tutor(settings, FakeRetriever(), tools=[fake_vram_tool], key_kind="own")
     assert type(own.governor.backend).__name__ == "MemoryBackend"
+
+
+def test_a_closed_page_leaves_the_queue(settings_factory):
+    """A student who walks away (Streamlit rerun, closed tab) does not hold a place."""
+    clock = FakeClock()
+    with GroqLimitsStub(clock=clock, limits=Limits(), default=text(ANSWER)) as stub:
+        tutor = governed_tutor(settings_factory, stub, clock)
+        tutor.governor.observe(MODEL, __import__("chains.ratelimit", fromlist=["x"]).parse_headers(
+            {"x-ratelimit-limit-tokens": "8000", "x-ratelimit-remaining-tokens": "0"}))
+        events = tutor.stream("LoRA nedir?", "t", student_id="s1")
+        kinds = []
+        for event in events:
+            kinds.append(event.kind)
+            if event.kind == "queue":
+                break
+        assert tutor.governor.snapshot(MODEL)["waiting"] == 1
+        events.close()
+        assert tutor.governor.snapshot(MODEL)["waiting"] == 0
+        assert stub.counters["requests"] == 0
