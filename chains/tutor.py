@@ -398,7 +398,7 @@ class Tutor:
 
     def _generate_shrinking(self, question, hardware, response, memory, context, tool_calls, notices,
                             deadline=None) -> Iterator[TutorEvent]:
-        """`_generate`; a 413 "Request too large" gets one retry with half the prompt budget."""
+        """`_generate`; a 413 "Request too large" gets one retry with 60% of the prompt it sent."""
         try:
             return (yield from self._generate(question, hardware, response, memory, context, tool_calls,
                                               notices, deadline=deadline))
