@@ -11,9 +11,10 @@ middleware retries with its own bounded policy (see chains/agent.py) so a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Callable, Literal, Mapping
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -93,12 +94,41 @@ def _ollama_chat_model() -> type[BaseChatModel]:
     return MarkedChatOllama
 
 
-def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatModel:
-    """A LangChain chat model for `mode`; nothing is contacted here."""
+ResponseHook = Callable[[str, int, Mapping[str, str]], None]  # (model, HTTP status, headers)
+
+
+def _groq_http_client(on_response: ResponseHook) -> Any:
+    """The groq SDK's own client plus a hook that sees every response's headers (x-ratelimit-*)."""
+    import groq
+
+    def hook(response: Any) -> None:
+        try:
+            body = json.loads(response.request.content or b"{}")
+            model = str(body.get("model") or "")
+        except (ValueError, AttributeError, RuntimeError):
+            model = ""
+        try:
+            on_response(model, response.status_code, response.headers)
+        except Exception:  # the governor must never break a model call
+            import logging
+
+            logging.getLogger(__name__).exception("response hook failed")
+
+    return groq.DefaultHttpxClient(event_hooks={"response": [hook]})
+
+
+def build_chat_model(settings: Settings, mode: Mode, model: str, on_response: ResponseHook | None = None) -> BaseChatModel:
+    """A LangChain chat model for `mode`; nothing is contacted here.
+
+    `on_response` (Groq only) is called with every HTTP response's model, status and
+    headers, before its body is read: the key governor's live view of the limits.
+    """
     if mode == "groq":
         from langchain_groq import ChatGroq
 
         kwargs: dict = {}
+        if on_response is not None:
+            kwargs["http_client"] = _groq_http_client(on_response)
         if is_gpt_oss(model):
             # gpt-oss accepts only low/medium/high; low keeps latency and tokens down.
             kwargs["reasoning_effort"] = settings.groq_reasoning_effort

@@ -51,9 +51,11 @@ class FakeTutor:
 
     events: list[Event]
     calls: list[tuple[str, str]] = field(default_factory=list)
+    options: list[dict[str, Any]] = field(default_factory=list)  # student_id, offline per call
 
-    def stream(self, question: str, thread_id: str):
+    def stream(self, question: str, thread_id: str, **options: Any):
         self.calls.append((question, thread_id))
+        self.options.append(options)
         yield from self.events
 
 
