@@ -37,6 +37,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
+from chains.answer_cache import AnswerCache, CacheHit, replay
 from chains.agent import (
     COURSE_SEARCH_TOOL,
     ModelSelector,
@@ -58,6 +59,7 @@ from chains.providers import ProviderChoice, build_chat_model, resolve_provider
 from chains.safe_retriever import SafeRetriever
 from chains.stream_guard import REFUSAL, StreamGuard, clean_answer, leaks_prompt
 from chains.turn_plan import plan_hardware, required_tool, search_query, tool_note
+from chains.turn_usage import TurnUsage
 from ders_asistani.settings import Settings
 from hardware.question_parser import HardwareQuery, parse_hardware_question
 from turkish.sanitize import sanitize_text
@@ -106,8 +108,10 @@ class Tutor:
         tools: Sequence[BaseTool] | None = None,
         force_offline: bool = False,
         sleep=time.sleep,
+        answer_cache: AnswerCache | None = None,
     ) -> None:
         self.settings = settings
+        self.answer_cache = answer_cache  # first-turn answers, see chains/answer_cache.py
         self.retriever = retriever
         self._retriever = SafeRetriever(retriever, self._secrets, settings.max_question_chars)
         self.provider: ProviderChoice = resolve_provider(settings, force_offline)
@@ -216,6 +220,12 @@ class Tutor:
         notices: list[str] = []
         parsed = parse_hardware_question(question)
         previous = memory.hardware
+        first_turn = not memory.turns and previous is None  # only first turns use the answer cache
+        if first_turn and self.answer_cache is not None and self._agent is not None:
+            hit = self.answer_cache.lookup(question, self.mode, self.model)
+            if hit is not None:
+                yield from self._cached_turn(question, parsed, memory, hit, started)
+                return
         hardware = plan_hardware(parsed, previous)
 
         # Retrieval first, on every turn; follow-ups search with the previous question too.
@@ -233,16 +243,19 @@ class Tutor:
         prompt_tokens: list[int] = []
         reported: list[int] = []
         generation_off = self.provider.reason if self.provider.mode == "offline" else None
+        offline_reason = "provider_off" if generation_off else None
+        usage = TurnUsage()
         mode = self.provider.mode
 
         if self._agent is not None:
             try:
                 answer_text = yield from self._generate(
-                    question, hardware, response, memory, context, tool_calls, notices, deadline=TurnDeadline(self.settings.turn_deadline_s, started)
+                    question, hardware, response, memory, context, tool_calls, notices,
+                    deadline=TurnDeadline(self.settings.turn_deadline_s, started), usage=usage,
                 )
             except ProviderFailure as failure:
                 log.info("model call failed: %s", failure)
-                mode = "offline"
+                mode, offline_reason = "offline", failure.kind
                 generation_off = failure.notice(self.provider.mode, self.model)
                 yield from self._flush_notices(context, notices)
                 notices.append(generation_off)
@@ -251,7 +264,7 @@ class Tutor:
                 failure = classify(exc, self._secrets())
                 trace = "".join(traceback.format_exception(exc))
                 log.error("tutor turn failed: %s", scrub(trace, self._secrets()))
-                mode = "offline"
+                mode, offline_reason = "offline", failure.kind
                 generation_off = failure.notice(self.provider.mode, self.model)
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
@@ -262,14 +275,14 @@ class Tutor:
                 # The server cannot call tools (llama-server without --jinja, vLLM without a
                 # tool parser): a hardware answer's numbers must still come from the calculator.
                 answer_text = None
-                mode = "offline"
+                mode, offline_reason = "offline", "tools_unsupported"
                 generation_off = ("Model sunucusu hesaplama aracını çağıramıyor; sayılar doğrudan "
                                   "VRAM hesaplayıcısından verildi.")
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
             if answer_text is not None and not answer_text.strip():
                 answer_text = None
-                mode = "offline"
+                mode, offline_reason = "offline", "empty_answer"
                 generation_off = "Dil modeli boş cevap döndürdü; cevap ders belgelerinden derlendi."
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
@@ -312,12 +325,29 @@ class Tutor:
             prompt_tokens=prompt_tokens,
             reported_prompt_tokens=reported,
             timings=timings,
+            offline_reason=offline_reason if mode == "offline" else None,
+            usage=usage.summary() if self._agent is not None else {},
         )
         log.info(
             "turn mode=%s model=%s prompt_tokens=%s reported=%s timings=%s notices=%d",
             mode, answer.model, prompt_tokens, reported, timings, len(notices),
         )
+        if first_turn and self.answer_cache is not None:
+            self.answer_cache.remember(question, answer)
         yield TutorEvent("done", answer)
+
+    def _cached_turn(
+        self, question: str, parsed: HardwareQuery, memory: ThreadMemory, hit: CacheHit, started: float
+    ) -> Iterator[TutorEvent]:
+        """A first turn answered from the answer cache: no retrieval, no model call."""
+        answer = hit.answer
+        answer.answer = clean_answer(answer.answer, len(answer.sources), self._secrets())
+        memory.remember(Turn(question=question, answer=answer.answer, tool_note=tool_note(answer.tool_calls)))
+        if parsed.is_hardware:
+            memory.hardware = parsed  # a follow-up continues this hardware question
+        answer.timings = {"total_ms": round((time.perf_counter() - started) * 1000, 2)}
+        log.info("turn answered from the answer cache model=%s", answer.model)
+        yield from replay(hit)
 
     def _generate(
         self,
@@ -329,6 +359,7 @@ class Tutor:
         tool_calls: list[dict[str, Any]],
         notices: list[str],
         deadline: TurnDeadline | None = None,
+        usage: TurnUsage | None = None,
     ) -> Iterator[TutorEvent]:
         """Run the agent; yields events and returns the final answer text.
 
@@ -348,7 +379,7 @@ class Tutor:
             {"messages": messages},
             context=context,
             stream_mode=["messages", "updates"],
-            config={"recursion_limit": RECURSION_LIMIT, "callbacks": [deadline] if deadline else []},
+            config={"recursion_limit": RECURSION_LIMIT, "callbacks": [c for c in (deadline, usage) if c is not None]},
         )
         for stream_mode, data in stream:
             yield from self._flush_notices(context, notices)
