@@ -23,7 +23,9 @@ def build_tutor(
     *,
     force_offline: bool = False,
     ingest_if_empty: bool = True,
+    key_kind: str = "class",
 ) -> Tutor:
+    """`key_kind` ("class" or "own": a student's own Groq key) is what the usage ledger counts turns under."""
     if knowledge_base is None:
         from vectorstore.knowledge_base import KnowledgeBase
 
@@ -38,7 +40,16 @@ def build_tutor(
     tutor = Tutor(settings, knowledge_base.retriever(), force_offline=force_offline)
     if settings.answer_cache and tutor.mode != "offline":
         tutor.answer_cache = answer_cache_for(settings, tutor, lambda: knowledge_base.store.generation())
+    tutor.usage_recorder = usage_recorder_for(settings, key_kind)
     return tutor
+
+
+def usage_recorder_for(settings: Settings, key_kind: str = "class"):
+    """Records every finished turn in the usage ledger of the app database."""
+    from ders_asistani.usage_ledger import TurnRecorder, ledger_for
+
+    settings.ensure_storage()
+    return TurnRecorder(ledger_for(settings.app_database_url), key_kind)
 
 
 def answer_cache_for(settings: Settings, tutor: Tutor, generation) -> AnswerCache:

@@ -43,6 +43,8 @@ class TutorAnswer:
     # This turn's model calls: {"requests", "prompt_tokens", "cached_tokens", "completion_tokens",
     # "rate_limited"} (chains/turn_usage.py); empty for cached and offline-only turns.
     usage: dict[str, int] = field(default_factory=dict)
+    # Seconds this turn waited for the class key's governor before its first model call.
+    queue_wait_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the `ders-asistani ask --json` schema."""

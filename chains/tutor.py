@@ -31,7 +31,7 @@ import logging
 import re
 import time
 import traceback
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
@@ -112,6 +112,8 @@ class Tutor:
     ) -> None:
         self.settings = settings
         self.answer_cache = answer_cache  # first-turn answers, see chains/answer_cache.py
+        # Called with (TutorAnswer, student_id) at the end of every turn (ders_asistani/usage_ledger.py).
+        self.usage_recorder: Callable[[TutorAnswer, str | None], None] | None = None
         self.retriever = retriever
         self._retriever = SafeRetriever(retriever, self._secrets, settings.max_question_chars)
         self.provider: ProviderChoice = resolve_provider(settings, force_offline)
@@ -156,9 +158,9 @@ class Tutor:
         return {"mode": self.mode, "model": self.model, "reason": self.provider.reason,
                 "setup_hint": self.provider.setup_hint}
 
-    def ask(self, question: str, thread_id: str = "default") -> TutorAnswer:
+    def ask(self, question: str, thread_id: str = "default", student_id: str | None = None) -> TutorAnswer:
         answer: TutorAnswer | None = None
-        for event in self.stream(question, thread_id):
+        for event in self.stream(question, thread_id, student_id=student_id):
             if event.kind == "done":
                 answer = event.payload
         assert answer is not None
@@ -185,7 +187,7 @@ class Tutor:
     def reset(self, thread_id: str) -> None:
         self._threads.drop(thread_id)
 
-    def stream(self, question: str, thread_id: str = "default") -> Iterator[TutorEvent]:
+    def stream(self, question: str, thread_id: str = "default", student_id: str | None = None) -> Iterator[TutorEvent]:
         started = time.perf_counter()
         question = sanitize_text(question if isinstance(question, str) else str(question or "")).strip()
         yield TutorEvent("status", self.status())
@@ -210,7 +212,10 @@ class Tutor:
         acquired = memory.lock.acquire(timeout=THREAD_LOCK_WAIT_S)
         try:
             for event in self._turn(question, memory, started):
-                yield self._scrubbed(event)
+                event = self._scrubbed(event)
+                if event.kind == "done" and self.usage_recorder is not None:
+                    self.usage_recorder(event.payload, student_id)  # the usage ledger; never raises
+                yield event
         finally:
             if acquired:
                 memory.lock.release()

@@ -77,13 +77,14 @@ def tutor(value: Settings | None = None) -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=200)
-def _key_tutor(key: str, _settings: Settings, base_key: str, _base: Settings, offline_reason: str | None) -> Any:
+def _key_tutor(key: str, _settings: Settings, base_key: str, _base: Settings, offline_reason: str | None,
+               key_kind: str = "class") -> Any:
     # `key` is a hash of the settings including the student's key, never the key itself;
     # the knowledge base is the class one, so the embedding model and index load once.
     from chains.assistant import build_tutor
 
     built = build_tutor(_settings, knowledge_base=_knowledge_base(base_key, _base),
-                        force_offline=offline_reason is not None)
+                        force_offline=offline_reason is not None, key_kind=key_kind)
     if offline_reason is not None:
         from chains.providers import ProviderChoice
 
@@ -110,7 +111,7 @@ def session_tutor(value: Settings, own_key: str | None) -> Any:
     from ders_asistani.ui.own_key import OWN_KEY_REQUIRED
 
     reason = None if own_key or value.llm_provider in ("offline", "ollama") else OWN_KEY_REQUIRED
-    return _key_tutor(fingerprint(chosen), chosen, fingerprint(value), value, reason)
+    return _key_tutor(fingerprint(chosen), chosen, fingerprint(value), value, reason, "own" if own_key else "class")
 
 
 def tutor_if_ready(value: Settings) -> Any | None:
