@@ -35,16 +35,11 @@ class TutorAnswer:
     # The provider's own counts when it reports usage (Groq does), same order.
     reported_prompt_tokens: list[int] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # Per turn, for the usage ledger: key kind, model requests, prompt/cached/completion
+    # tokens as the provider reported them, queue wait (s), why the turn went offline.
+    usage: dict[str, Any] = field(default_factory=dict)
     # Served from the answer cache (chains/answer_cache.py): no model call was made.
     cached: bool = False
-    # Why this turn was answered offline, as a code (a `ProviderFailure` kind, "provider_off",
-    # "empty_answer", "tools_unsupported", ...); None when the model answered.
-    offline_reason: str | None = None
-    # This turn's model calls: {"requests", "prompt_tokens", "cached_tokens", "completion_tokens",
-    # "rate_limited"} (chains/turn_usage.py); empty for cached and offline-only turns.
-    usage: dict[str, int] = field(default_factory=dict)
-    # Seconds this turn waited for the class key's governor before its first model call.
-    queue_wait_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the `ders-asistani ask --json` schema."""

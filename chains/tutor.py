@@ -158,7 +158,7 @@ class Tutor:
         return {"mode": self.mode, "model": self.model, "reason": self.provider.reason,
                 "setup_hint": self.provider.setup_hint}
 
-    def ask(self, question: str, thread_id: str = "default", student_id: str | None = None) -> TutorAnswer:
+    def ask(self, question: str, thread_id: str = "default", *, student_id: str | None = None) -> TutorAnswer:
         answer: TutorAnswer | None = None
         for event in self.stream(question, thread_id, student_id=student_id):
             if event.kind == "done":
@@ -187,7 +187,7 @@ class Tutor:
     def reset(self, thread_id: str) -> None:
         self._threads.drop(thread_id)
 
-    def stream(self, question: str, thread_id: str = "default", student_id: str | None = None) -> Iterator[TutorEvent]:
+    def stream(self, question: str, thread_id: str = "default", *, student_id: str | None = None) -> Iterator[TutorEvent]:
         started = time.perf_counter()
         question = sanitize_text(question if isinstance(question, str) else str(question or "")).strip()
         yield TutorEvent("status", self.status())
@@ -248,31 +248,34 @@ class Tutor:
         prompt_tokens: list[int] = []
         reported: list[int] = []
         generation_off = self.provider.reason if self.provider.mode == "offline" else None
-        offline_reason = "provider_off" if generation_off else None
-        usage = TurnUsage()
         mode = self.provider.mode
+        usage: dict[str, Any] = {"offline_reason": "provider_off"} if generation_off else {}
+        calls = TurnUsage()  # the provider's token counts and 429s of this turn's model calls
 
         if self._agent is not None:
             try:
                 answer_text = yield from self._generate(
                     question, hardware, response, memory, context, tool_calls, notices,
-                    deadline=TurnDeadline(self.settings.turn_deadline_s, started), usage=usage,
+                    deadline=TurnDeadline(self.settings.turn_deadline_s, started), calls=calls,
                 )
             except ProviderFailure as failure:
                 log.info("model call failed: %s", failure)
-                mode, offline_reason = "offline", failure.kind
+                usage["offline_reason"] = failure.kind
+                mode = "offline"
                 generation_off = failure.notice(self.provider.mode, self.model)
                 yield from self._flush_notices(context, notices)
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
             except Exception as exc:  # anything unexpected still ends in an answer
                 failure = classify(exc, self._secrets())
+                usage["offline_reason"] = failure.kind
                 trace = "".join(traceback.format_exception(exc))
                 log.error("tutor turn failed: %s", scrub(trace, self._secrets()))
-                mode, offline_reason = "offline", failure.kind
+                mode = "offline"
                 generation_off = failure.notice(self.provider.mode, self.model)
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
+            usage.update(calls.summary())
             yield from self._flush_notices(context, notices)
             prompt_tokens = [call["prompt_tokens"] for call in context.model_calls]
             reported = [call["reported_prompt_tokens"] for call in context.model_calls if "reported_prompt_tokens" in call]
@@ -280,14 +283,16 @@ class Tutor:
                 # The server cannot call tools (llama-server without --jinja, vLLM without a
                 # tool parser): a hardware answer's numbers must still come from the calculator.
                 answer_text = None
-                mode, offline_reason = "offline", "tools_unsupported"
+                usage["offline_reason"] = "tools_unsupported"
+                mode = "offline"
                 generation_off = ("Model sunucusu hesaplama aracını çağıramıyor; sayılar doğrudan "
                                   "VRAM hesaplayıcısından verildi.")
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
             if answer_text is not None and not answer_text.strip():
                 answer_text = None
-                mode, offline_reason = "offline", "empty_answer"
+                usage["offline_reason"] = "empty_answer"
+                mode = "offline"
                 generation_off = "Dil modeli boş cevap döndürdü; cevap ders belgelerinden derlendi."
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
@@ -330,8 +335,7 @@ class Tutor:
             prompt_tokens=prompt_tokens,
             reported_prompt_tokens=reported,
             timings=timings,
-            offline_reason=offline_reason if mode == "offline" else None,
-            usage=usage.summary() if self._agent is not None else {},
+            usage=usage,
         )
         log.info(
             "turn mode=%s model=%s prompt_tokens=%s reported=%s timings=%s notices=%d",
@@ -364,7 +368,7 @@ class Tutor:
         tool_calls: list[dict[str, Any]],
         notices: list[str],
         deadline: TurnDeadline | None = None,
-        usage: TurnUsage | None = None,
+        calls: TurnUsage | None = None,
     ) -> Iterator[TutorEvent]:
         """Run the agent; yields events and returns the final answer text.
 
@@ -384,7 +388,7 @@ class Tutor:
             {"messages": messages},
             context=context,
             stream_mode=["messages", "updates"],
-            config={"recursion_limit": RECURSION_LIMIT, "callbacks": [c for c in (deadline, usage) if c is not None]},
+            config={"recursion_limit": RECURSION_LIMIT, "callbacks": [c for c in (deadline, calls) if c is not None]},
         )
         for stream_mode, data in stream:
             yield from self._flush_notices(context, notices)

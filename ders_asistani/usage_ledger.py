@@ -262,17 +262,19 @@ class UsageLedger:
 
     def record_answer(self, answer: Any, *, key_kind: str = "class", student_id: str | None = None,
                       day: str | None = None) -> None:
-        """A finished `TutorAnswer`: the turn, and its model calls from `answer.usage`."""
+        """A finished `TutorAnswer`: the turn, and its model calls, from `answer.usage`
+        ({"key_kind", "offline_reason", "queue_wait_s", "requests", "prompt_tokens",
+        "cached_tokens", "completion_tokens", "rate_limited"}; missing keys count 0)."""
         day = day or utc_day()
+        usage = getattr(answer, "usage", None) or {}
+        key_kind = usage.get("key_kind") or key_kind
         cached = bool(getattr(answer, "cached", False))
         mode = getattr(answer, "mode", "offline")
         answered_by = "cache" if cached else ("offline" if mode == "offline" else "llm")
         self.record_turn(
             day=day, key_kind=key_kind, student_id=student_id, answered_by=answered_by,
-            offline_reason=getattr(answer, "offline_reason", None), cache_hit=cached,
-            queue_wait_s=getattr(answer, "queue_wait_s", None),
+            offline_reason=usage.get("offline_reason"), cache_hit=cached, queue_wait_s=usage.get("queue_wait_s"),
         )
-        usage = getattr(answer, "usage", None) or {}
         if usage.get("requests"):
             self.record_call(
                 day=day, key_kind=key_kind, requests=usage.get("requests", 0),

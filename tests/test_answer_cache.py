@@ -162,7 +162,7 @@ def test_offline_and_fallback_answers_are_not_stored(cached_tutor, stub) -> None
     stub.enqueue(rate_limited(60))  # longer than the tutor waits: the turn is answered offline
     tutor = cached_tutor()
     offline = tutor.ask("LoRA nedir?", "a")
-    assert offline.mode == "offline" and offline.offline_reason == "rate_limit"
+    assert offline.mode == "offline" and offline.usage["offline_reason"] == "rate_limit"
     assert offline.usage["rate_limited"] == 1
     assert cached_tutor.store.stats()["entries"] == 0
     stub.enqueue(text("Şimdi model cevapladı [1]."))
