@@ -49,7 +49,7 @@ def test_usage_tab_shows_today_against_limits_chart_share_and_reasons(monkeypatc
     assert metrics["İstek (sınıf anahtarı)"] == "5 / 1.000"
     assert metrics["Token (sınıf anahtarı)"] == "12.500 / 200.000"
     assert metrics["Soru (bugün)"] == "8"
-    assert metrics["Dil modeliyle cevaplanan"] == "%62,5"  # 4 LLM (one from the cache) + 1 own of 8
+    assert metrics["Dil modeli payı"] == "%62,5"  # 4 LLM (one from the cache) + 1 own of 8
     assert metrics["Önbellekten"] == "1" and metrics["Kendi anahtarıyla"] == "1"
     assert metrics["429 (hız sınırı)"] == "2" and metrics["Sırada bekleyen"] == "2"
     progress = [p.proto.text for p in tab.get("progress")]
@@ -70,7 +70,7 @@ def test_usage_tab_on_an_empty_ledger(monkeypatch, tmp_path, course_copy) -> Non
     isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="p")
     at, tab = _open_usage_tab(monkeypatch)
     metrics = {m.label: m.value for m in tab.metric}
-    assert metrics["İstek (sınıf anahtarı)"] == "0 / 1.000" and metrics["Dil modeliyle cevaplanan"] == "—"
+    assert metrics["İstek (sınıf anahtarı)"] == "0 / 1.000" and metrics["Dil modeli payı"] == "—"
     assert any(i.value == "Bu dönemde çevrimdışı cevap yok." for i in tab.info)
 
 

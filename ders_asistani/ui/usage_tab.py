@@ -40,7 +40,7 @@ def usage_view(report: dict[str, Any]) -> dict[str, Any]:
     ]
     facts = [
         {"label": "Soru (bugün)", "value": tr_number(today["turns"])},
-        {"label": "Dil modeliyle cevaplanan", "value": tr_percent(report["llm_share_today"])},
+        {"label": "Dil modeli payı", "value": tr_percent(report["llm_share_today"])},
         {"label": "Önbellekten", "value": tr_number(today["cache_hits"])},
         {"label": "Kendi anahtarıyla", "value": tr_number(today["own"]["turns"])},
         {"label": "429 (hız sınırı)", "value": tr_number(today["rate_limited"])},
@@ -75,7 +75,7 @@ def _chart(rows: list[dict[str, Any]]) -> Any:
         alt.Chart(alt.Data(values=rows))
         .mark_bar()
         .encode(
-            x=alt.X("Gün:N", title="Gün", sort=None),
+            x=alt.X("Gün:N", title="Gün", sort=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("Soru:Q", title="Soru sayısı", stack=True, axis=alt.Axis(labelExpr=TR_AXIS_LABEL, tickMinStep=1)),
             color=alt.Color("Cevap:N", title="Cevaplayan", sort=[label for label, _ in SERIES]),
             tooltip=[alt.Tooltip("Gün:N"), alt.Tooltip("Cevap:N"), alt.Tooltip("Sayı:N", title="Soru")],
