@@ -58,6 +58,39 @@ class CacheStore(Protocol):
     def prune(self, current_generation: str, *, older_than: datetime | None = None) -> int: ...
 
 
+class MemoryCacheStore:
+    """A `CacheStore` in this process's memory (the class simulation, tests)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[str, datetime, dict[str, Any]]] = {}
+        self.hits = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str, *, not_before: datetime | None = None) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._rows.get(key)
+            if row is None or (not_before is not None and row[1] < not_before):
+                return None
+            self.hits += 1
+            return json.loads(json.dumps(row[2]))  # a copy, as a database would return
+
+    def put(self, key: str, *, generation: str, normalized: str, payload: dict[str, Any]) -> None:
+        with self._lock:
+            self._rows[key] = (generation, datetime.now(UTC), json.loads(json.dumps(payload)))
+
+    def prune(self, current_generation: str, *, older_than: datetime | None = None) -> int:
+        with self._lock:
+            old = [k for k, (generation, at, _) in self._rows.items()
+                   if generation != current_generation or (older_than is not None and at < older_than)]
+            for key in old:
+                del self._rows[key]
+            return len(old)
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"entries": len(self._rows), "hits": self.hits}
+
+
 def normalize_question(question: str) -> str:
     """Turkish lowercase, ASCII fold, punctuation and repeated spaces removed."""
     folded = fold_ascii(turkish_lower(question))

@@ -8,7 +8,7 @@ import pytest
 from groq_stub import GroqStub, rate_limited, text, tool_call
 from test_tutor_fakes import FakeRetriever, fake_vram_tool
 
-from chains.answer_cache import CACHED_CAPTION, AnswerCache, normalize_question, tutor_fingerprint
+from chains.answer_cache import CACHED_CAPTION, AnswerCache, MemoryCacheStore, normalize_question, tutor_fingerprint
 from chains.tutor import Tutor
 from ders_asistani.answer_cache_store import AnswerCacheStore
 
@@ -54,6 +54,16 @@ def test_two_store_objects_share_rows(app_database_url: str) -> None:
     assert reader.get("k") == {"answer": "paylaşılan"}
     writer.dispose()
     reader.dispose()
+
+
+def test_memory_store_behaves_like_the_database_store() -> None:
+    store = MemoryCacheStore()
+    store.put("k1", generation="g1", normalized="n", payload={"answer": "a"})
+    got = store.get("k1")
+    got["answer"] = "changed"  # callers get a copy
+    assert store.get("k1") == {"answer": "a"} and store.stats() == {"entries": 1, "hits": 2}
+    assert store.get("k1", not_before=datetime.now(UTC) + timedelta(hours=1)) is None
+    assert store.prune("g2") == 1 and store.get("k1") is None
 
 
 # --- the tutor ---------------------------------------------------------------------------------
