@@ -63,6 +63,7 @@ def test_usage_tab_shows_today_against_limits_chart_share_and_reasons(monkeypatc
     assert "replace(format(datum.value" in json.dumps(spec)  # Turkish axis numbers
     page = texts(at)
     assert "Son 14 günde 8 soru; dil modeliyle cevaplanan %62,5, önbellekten 1." in page
+    assert "Önbellekte şu an 0 cevap var" in page
     assert "Gün UTC'ye göre" in page
 
 

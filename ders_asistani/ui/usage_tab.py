@@ -64,6 +64,9 @@ def usage_view(report: dict[str, Any]) -> dict[str, Any]:
         f"Son {len(report['days'])} günde {tr_number(report['turns'])} soru; dil modeliyle cevaplanan "
         f"{tr_percent(report['llm_share'])}, önbellekten {tr_number(report['cache_hits'])}."
     )
+    entries = (report.get("cache") or {}).get("entries")
+    if entries is not None:
+        summary += f" Önbellekte şu an {tr_number(entries)} cevap var (yeniden dizinleme onları geçersiz kılar)."
     return {"metrics": metrics, "facts": facts, "chart": chart, "reasons": reasons, "caption": caption,
             "summary": summary}
 
