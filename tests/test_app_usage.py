@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support import APP, KNOWLEDGE_PAGE, isolate_app, texts
@@ -94,3 +95,32 @@ def test_chat_marks_an_answer_served_from_the_cache(monkeypatch, tmp_path, cours
     captions = [c.value for c in at.caption if "Önbellekten" in c.value]
     assert len(captions) == 1  # shown in the history after the rerun, once
     assert at.session_state.messages[-1]["cached"] is True
+
+
+@pytest.mark.slow
+def test_two_sessions_share_the_cache_and_the_instructor_sees_it(monkeypatch, tmp_path, course_copy) -> None:
+    """The real chat page and tutor on the Groq stub: the second student's identical question is answered
+    from the cache (no model call), and the Kullanım tab counts both turns."""
+    from groq_stub import GroqStub, text
+
+    with GroqStub() as stub:
+        stub.enqueue(text("Küçük dil modelleri az parametreyle çalışır [1]."))
+        isolate_app(monkeypatch, tmp_path, course_copy, LLM_PROVIDER="groq", GROQ_API_KEY="gsk_APPTESTKEY0123456789",
+                    GROQ_BASE_URL=stub.base_url, ADMIN_PASSWORD="p")
+        first = AppTest.from_file(APP, default_timeout=300).run()
+        first.chat_input[0].set_value("Küçük dil modeli nedir?").run()
+        second = AppTest.from_file(APP, default_timeout=120).run()
+        second.chat_input[0].set_value("kucuk dil modeli nedir").run()
+        requests = len(stub.chat_requests())
+    assert not first.exception and not second.exception
+    assert requests == 1
+    reply = second.session_state.messages[-1]
+    assert reply["cached"] is True and reply["content"] == first.session_state.messages[-1]["content"]
+    assert reply["sources"]
+    assert any("Önbellekten" in c.value for c in second.caption)
+    assert not any("Önbellekten" in c.value for c in first.caption)
+
+    _at, tab = _open_usage_tab(monkeypatch)
+    metrics = {m.label: m.value for m in tab.metric}
+    assert metrics["Soru (bugün)"] == "2" and metrics["Önbellekten"] == "1"
+    assert metrics["İstek (sınıf anahtarı)"] == "1 / 1.000" and metrics["Dil modeli payı"] == "%100"
