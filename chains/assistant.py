@@ -25,7 +25,6 @@ def build_tutor(
     ingest_if_empty: bool = True,
     key_kind: str = "class",
 ) -> Tutor:
-    """`key_kind` ("class" or "own": a student's own Groq key) is what the usage ledger counts turns under."""
     if knowledge_base is None:
         from vectorstore.knowledge_base import KnowledgeBase
 

@@ -28,6 +28,7 @@ class TutorAnswer:
     model: str | None = None
     notices: list[str] = field(default_factory=list)
     answered_from_course: bool = False
+    cached: bool = False  # served from the answer cache (chains/answer_cache.py): no model call
     generation_off_reason: str | None = None
     # Diagnostics, not part of the ask JSON: estimated prompt tokens per model call
     # and timings in milliseconds (retrieval, question-to-first-model-call, total).
@@ -38,8 +39,6 @@ class TutorAnswer:
     # Per turn, for the usage ledger: key kind, model requests, prompt/cached/completion
     # tokens as the provider reported them, queue wait (s), why the turn went offline.
     usage: dict[str, Any] = field(default_factory=dict)
-    # Served from the answer cache (chains/answer_cache.py): no model call was made.
-    cached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the `ders-asistani ask --json` schema."""

@@ -77,14 +77,15 @@ def tutor(value: Settings | None = None) -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=200)
-def _key_tutor(key: str, _settings: Settings, base_key: str, _base: Settings, offline_reason: str | None,
-               key_kind: str = "class") -> Any:
+def _key_tutor(key: str, _settings: Settings, base_key: str, _base: Settings, offline_reason: str | None) -> Any:
     # `key` is a hash of the settings including the student's key, never the key itself;
     # the knowledge base is the class one, so the embedding model and index load once.
     from chains.assistant import build_tutor
 
+    # A student's own key gets its own governor, in memory (chains/governed_turn.py).
+    own = _settings.groq_api_key is not None and _settings.groq_api_key != _base.groq_api_key
     built = build_tutor(_settings, knowledge_base=_knowledge_base(base_key, _base),
-                        force_offline=offline_reason is not None, key_kind=key_kind)
+                        force_offline=offline_reason is not None, key_kind="own" if own else "class")
     if offline_reason is not None:
         from chains.providers import ProviderChoice
 
@@ -111,7 +112,7 @@ def session_tutor(value: Settings, own_key: str | None) -> Any:
     from ders_asistani.ui.own_key import OWN_KEY_REQUIRED
 
     reason = None if own_key or value.llm_provider in ("offline", "ollama") else OWN_KEY_REQUIRED
-    return _key_tutor(fingerprint(chosen), chosen, fingerprint(value), value, reason, "own" if own_key else "class")
+    return _key_tutor(fingerprint(chosen), chosen, fingerprint(value), value, reason)
 
 
 def tutor_if_ready(value: Settings) -> Any | None:
