@@ -99,6 +99,11 @@ def _default_tools() -> list[BaseTool]:
 
 
 class Tutor:
+    # Set by `chains.assistant.build_tutor`: first-turn answers (chains/answer_cache.py) and the
+    # usage ledger's recorder, called with (TutorAnswer, student_id) at the end of every turn.
+    answer_cache: AnswerCache | None = None
+    usage_recorder: Callable[[TutorAnswer, str | None], None] | None = None
+
     def __init__(
         self,
         settings: Settings,
@@ -108,12 +113,8 @@ class Tutor:
         tools: Sequence[BaseTool] | None = None,
         force_offline: bool = False,
         sleep=time.sleep,
-        answer_cache: AnswerCache | None = None,
     ) -> None:
         self.settings = settings
-        self.answer_cache = answer_cache  # first-turn answers, see chains/answer_cache.py
-        # Called with (TutorAnswer, student_id) at the end of every turn (ders_asistani/usage_ledger.py).
-        self.usage_recorder: Callable[[TutorAnswer, str | None], None] | None = None
         self.retriever = retriever
         self._retriever = SafeRetriever(retriever, self._secrets, settings.max_question_chars)
         self.provider: ProviderChoice = resolve_provider(settings, force_offline)
@@ -220,6 +221,19 @@ class Tutor:
             if acquired:
                 memory.lock.release()
 
+    def _cached_turn(
+        self, question: str, parsed: HardwareQuery, memory: ThreadMemory, hit: CacheHit, started: float
+    ) -> Iterator[TutorEvent]:
+        """A first turn answered from the answer cache: no retrieval, no model call."""
+        answer = hit.answer
+        answer.answer = clean_answer(answer.answer, len(answer.sources), self._secrets())
+        memory.remember(Turn(question=question, answer=answer.answer, tool_note=tool_note(answer.tool_calls)))
+        if parsed.is_hardware:
+            memory.hardware = parsed  # a follow-up continues this hardware question
+        answer.timings = {"total_ms": round((time.perf_counter() - started) * 1000, 2)}
+        log.info("turn answered from the answer cache model=%s", answer.model)
+        yield from replay(hit)
+
     # --- one turn ----------------------------------------------------------------
     def _turn(self, question: str, memory: ThreadMemory, started: float) -> Iterator[TutorEvent]:
         notices: list[str] = []
@@ -232,6 +246,7 @@ class Tutor:
                 yield from self._cached_turn(question, parsed, memory, hit, started)
                 return
         hardware = plan_hardware(parsed, previous)
+        usage: dict[str, Any] = {}  # TutorAnswer.usage, for the usage ledger
 
         # Retrieval first, on every turn; follow-ups search with the previous question too.
         retrieval_started = time.perf_counter()
@@ -239,6 +254,7 @@ class Tutor:
         retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
         context = TurnContext(retriever=self._retriever, required_tool=required_tool(hardware, {tool.name for tool in self.hardware_tools}))
         context.add_sources(response.passages)
+        context.turn_usage = calls = TurnUsage()  # provider-reported tokens and 429s of every model call
         yield TutorEvent("sources", source_dicts(context.sources))
         for notice in notices:
             yield TutorEvent("notice", notice)
@@ -249,14 +265,11 @@ class Tutor:
         reported: list[int] = []
         generation_off = self.provider.reason if self.provider.mode == "offline" else None
         mode = self.provider.mode
-        usage: dict[str, Any] = {"offline_reason": "provider_off"} if generation_off else {}
-        calls = TurnUsage()  # the provider's token counts and 429s of this turn's model calls
 
         if self._agent is not None:
             try:
                 answer_text = yield from self._generate(
-                    question, hardware, response, memory, context, tool_calls, notices,
-                    deadline=TurnDeadline(self.settings.turn_deadline_s, started), calls=calls,
+                    question, hardware, response, memory, context, tool_calls, notices, deadline=TurnDeadline(self.settings.turn_deadline_s, started)
                 )
             except ProviderFailure as failure:
                 log.info("model call failed: %s", failure)
@@ -275,7 +288,6 @@ class Tutor:
                 generation_off = failure.notice(self.provider.mode, self.model)
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
-            usage.update(calls.summary())
             yield from self._flush_notices(context, notices)
             prompt_tokens = [call["prompt_tokens"] for call in context.model_calls]
             reported = [call["reported_prompt_tokens"] for call in context.model_calls if "reported_prompt_tokens" in call]
@@ -323,6 +335,10 @@ class Tutor:
         timings = {"retrieval_ms": round(retrieval_ms, 2), "total_ms": round((time.perf_counter() - started) * 1000, 2)}
         if to_llm is not None:
             timings["to_first_model_call_ms"] = round(to_llm, 2)
+        if self._agent is not None:
+            usage.update(calls.summary())
+        if mode == "offline":
+            usage.setdefault("offline_reason", "provider_off")
         answer = TutorAnswer(
             answer=answer_text,
             sources=source_dicts(answer_sources),
@@ -345,19 +361,6 @@ class Tutor:
             self.answer_cache.remember(question, answer)
         yield TutorEvent("done", answer)
 
-    def _cached_turn(
-        self, question: str, parsed: HardwareQuery, memory: ThreadMemory, hit: CacheHit, started: float
-    ) -> Iterator[TutorEvent]:
-        """A first turn answered from the answer cache: no retrieval, no model call."""
-        answer = hit.answer
-        answer.answer = clean_answer(answer.answer, len(answer.sources), self._secrets())
-        memory.remember(Turn(question=question, answer=answer.answer, tool_note=tool_note(answer.tool_calls)))
-        if parsed.is_hardware:
-            memory.hardware = parsed  # a follow-up continues this hardware question
-        answer.timings = {"total_ms": round((time.perf_counter() - started) * 1000, 2)}
-        log.info("turn answered from the answer cache model=%s", answer.model)
-        yield from replay(hit)
-
     def _generate(
         self,
         question: str,
@@ -368,7 +371,6 @@ class Tutor:
         tool_calls: list[dict[str, Any]],
         notices: list[str],
         deadline: TurnDeadline | None = None,
-        calls: TurnUsage | None = None,
     ) -> Iterator[TutorEvent]:
         """Run the agent; yields events and returns the final answer text.
 
@@ -388,7 +390,8 @@ class Tutor:
             {"messages": messages},
             context=context,
             stream_mode=["messages", "updates"],
-            config={"recursion_limit": RECURSION_LIMIT, "callbacks": [c for c in (deadline, calls) if c is not None]},
+            config={"recursion_limit": RECURSION_LIMIT,
+                    "callbacks": [c for c in (deadline, getattr(context, "turn_usage", None)) if c is not None]},
         )
         for stream_mode, data in stream:
             yield from self._flush_notices(context, notices)
