@@ -260,14 +260,14 @@ class UsageLedger:
             self._bump(DailyRow, {"day": day or utc_day(), "key_kind": _kind(key_kind)},
                        {"queue_waits": 1, "queue_wait_s": float(seconds)}, {"queue_wait_max_s": float(seconds)})
 
-    def record_answer(self, answer: Any, *, key_kind: str = "class", student_id: str | None = None,
+    def record_answer(self, answer: Any, *, key_kind: str | None = None, student_id: str | None = None,
                       day: str | None = None) -> None:
         """A finished `TutorAnswer`: the turn, and its model calls, from `answer.usage`
         ({"key_kind", "offline_reason", "queue_wait_s", "requests", "prompt_tokens",
         "cached_tokens", "completion_tokens", "rate_limited"}; missing keys count 0)."""
         day = day or utc_day()
         usage = getattr(answer, "usage", None) or {}
-        key_kind = usage.get("key_kind") or key_kind
+        key_kind = key_kind or usage.get("key_kind") or "class"  # the caller's word wins
         cached = bool(getattr(answer, "cached", False))
         mode = getattr(answer, "mode", "offline")
         answered_by = "cache" if cached else ("offline" if mode == "offline" else "llm")
