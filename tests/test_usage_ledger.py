@@ -104,13 +104,15 @@ def test_ledger_sums_after_turns_against_the_stub(settings_factory, tmp_path) ->
 
         klass, own = make(KEY, "class"), make("gsk_OWNSTUDENTKEY0123456789ab", "own")
         stub.enqueue(answer("LoRA küçük matrisleri eğitir [1]."), answer("QLoRA 4-bit yükler [1]."))
-        klass.ask("LoRA nedir?", "t1", student_id="ali")
-        klass.ask("Peki QLoRA?", "t1", student_id="ali")  # a follow-up: never cached
-        assert klass.ask("lora nedir", "t2", student_id="ayse").cached is True
+        answers = [klass.ask("LoRA nedir?", "t1", student_id="ali"),
+                   klass.ask("Peki QLoRA?", "t1", student_id="ali"),  # a follow-up: never cached
+                   klass.ask("lora nedir", "t2", student_id="ayse")]
+        assert answers[-1].cached is True
         stub.enqueue(rate_limited(60))
-        assert klass.ask("Kuantizasyon nedir?", "t3", student_id="ayse").mode == "offline"
+        answers.append(klass.ask("Kuantizasyon nedir?", "t3", student_id="ayse"))
+        assert answers[-1].mode == "offline"
         stub.enqueue(answer("Groq anahtarı ortam değişkeninde saklanır [3]."))
-        own.ask("Groq anahtarı nerede saklanır?", "t4", student_id="can")
+        answers.append(own.ask("Groq anahtarı nerede saklanır?", "t4", student_id="can"))
         requests = stub.chat_requests()
 
     day = ledger.day()
@@ -120,11 +122,11 @@ def test_ledger_sums_after_turns_against_the_stub(settings_factory, tmp_path) ->
     assert klass_day.requests == 3 and own_day.requests == 1  # two answered calls and the 429 attempt
     assert own_day.turns == own_day.llm_turns == 1 and own_day.students == 1
     assert klass_day.turns_per_student == [2, 2]
-    # Tokens are the provider's own numbers: the stub's prompt estimate and completion length.
-    expected_prompt = sum(estimate_prompt_tokens(requests[i].body) for i in (0, 1, 3))  # [2] was the 429
-    expected_completion = sum(int(len(c) / CHARS_PER_TOKEN) + 1 for c in completions)
-    assert day.prompt_tokens == expected_prompt
-    assert day.completion_tokens == expected_completion
+    # Answered calls carry the provider's own numbers: the stub's prompt estimate and completion length.
+    for answered, request in zip((answers[0], answers[1], answers[4]), (requests[0], requests[1], requests[3])):
+        assert answered.usage["prompt_tokens"] == estimate_prompt_tokens(request.body)  # requests[2] was the 429
+    assert day.prompt_tokens == sum(a.usage.get("prompt_tokens", 0) for a in answers)
+    assert day.completion_tokens == sum(int(len(c) / CHARS_PER_TOKEN) + 1 for c in completions)
     assert day.requests == len(requests) == 4
     ledger.dispose()
     store.dispose()
