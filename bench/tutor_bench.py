@@ -194,6 +194,7 @@ def main() -> None:
             llm_provider="groq",
             groq_api_key="gsk_benchmark000000",
             groq_base_url=stub.base_url,
+            answer_cache=False,  # every turn is a model turn here; bench/answer_cache_bench.py measures the cache
         )
         settings.ensure_storage()
         kb = KnowledgeBase(settings)

@@ -28,6 +28,7 @@ class TutorAnswer:
     model: str | None = None
     notices: list[str] = field(default_factory=list)
     answered_from_course: bool = False
+    cached: bool = False  # served from the answer cache (chains/answer_cache.py): no model call
     generation_off_reason: str | None = None
     # Diagnostics, not part of the ask JSON: estimated prompt tokens per model call
     # and timings in milliseconds (retrieval, question-to-first-model-call, total).

@@ -43,12 +43,13 @@ import logging
 import re
 import time
 import traceback
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
+from chains.answer_cache import AnswerCache, CacheHit, replay
 from chains.agent import (
     COURSE_SEARCH_TOOL,
     ModelSelector,
@@ -78,6 +79,7 @@ from chains.providers import ProviderChoice, build_chat_model, resolve_provider
 from chains.safe_retriever import SafeRetriever
 from chains.stream_guard import REFUSAL, StreamGuard, clean_answer, leaks_prompt
 from chains.turn_plan import plan_hardware, required_tool, search_query, tool_note
+from chains.turn_usage import TurnUsage
 from ders_asistani.settings import Settings
 from hardware.question_parser import HardwareQuery, parse_hardware_question
 from turkish.sanitize import sanitize_text
@@ -127,6 +129,11 @@ def _default_tools() -> list[BaseTool]:
 
 
 class Tutor:
+    # Set by `chains.assistant.build_tutor`: first-turn answers (chains/answer_cache.py) and the
+    # usage ledger's recorder, called with (TutorAnswer, student_id) at the end of every turn.
+    answer_cache: AnswerCache | None = None
+    usage_recorder: Callable[[TutorAnswer, str | None], None] | None = None
+
     def __init__(
         self,
         settings: Settings,
@@ -248,10 +255,26 @@ class Tutor:
         acquired = memory.lock.acquire(timeout=THREAD_LOCK_WAIT_S)
         try:
             for event in self._turn(question, memory, started, student_id=student_id, offline_now=offline):
-                yield self._scrubbed(event)
+                event = self._scrubbed(event)
+                if event.kind == "done" and self.usage_recorder is not None:
+                    self.usage_recorder(event.payload, student_id)  # the usage ledger; never raises
+                yield event
         finally:
             if acquired:
                 memory.lock.release()
+
+    def _cached_turn(
+        self, question: str, parsed: HardwareQuery, memory: ThreadMemory, hit: CacheHit, started: float
+    ) -> Iterator[TutorEvent]:
+        """A first turn answered from the answer cache: no retrieval, no model call."""
+        answer = hit.answer
+        answer.answer = clean_answer(answer.answer, len(answer.sources), self._secrets())
+        memory.remember(Turn(question=question, answer=answer.answer, tool_note=tool_note(answer.tool_calls)))
+        if parsed.is_hardware:
+            memory.hardware = parsed  # a follow-up continues this hardware question
+        answer.timings = {"total_ms": round((time.perf_counter() - started) * 1000, 2)}
+        log.info("turn answered from the answer cache model=%s", answer.model)
+        yield from replay(hit)
 
     # --- one turn ----------------------------------------------------------------
     def _turn(self, question: str, memory: ThreadMemory, started: float, *, student_id: str | None = None,
@@ -259,7 +282,14 @@ class Tutor:
         notices: list[str] = []
         parsed = parse_hardware_question(question)
         previous = memory.hardware
+        first_turn = not memory.turns and previous is None  # only first turns use the answer cache
+        if first_turn and self.answer_cache is not None and self._agent is not None:
+            hit = self.answer_cache.lookup(question, self.mode, self.model)
+            if hit is not None:
+                yield from self._cached_turn(question, parsed, memory, hit, started)
+                return
         hardware = plan_hardware(parsed, previous)
+        usage: dict[str, Any] = {}  # TutorAnswer.usage, for the usage ledger
 
         # Retrieval first, on every turn; follow-ups search with the previous question too.
         retrieval_started = time.perf_counter()
@@ -271,6 +301,7 @@ class Tutor:
         # refusal never shows the unrelated passages it was not built from.
         planned = offline_turn(question, hardware, context.sources, response) if self._agent is None else None
         shown = planned.sources if planned is not None else list(context.sources)
+        context.turn_usage = calls = TurnUsage()  # provider-reported tokens and 429s of every model call
         yield TutorEvent("sources", source_dicts(shown))
         for notice in notices:
             yield TutorEvent("notice", notice)
@@ -327,6 +358,7 @@ class Tutor:
                 # The server cannot call tools (llama-server without --jinja, vLLM without a
                 # tool parser): a hardware answer's numbers must still come from the calculator.
                 answer_text = None
+                usage["offline_reason"] = "tools_unsupported"
                 mode = "offline"
                 generation_off = ("Model sunucusu hesaplama aracını çağıramıyor; sayılar doğrudan "
                                   "VRAM hesaplayıcısından verildi.")
@@ -334,6 +366,7 @@ class Tutor:
                 yield TutorEvent("notice", generation_off)
             if answer_text is not None and not answer_text.strip():
                 answer_text = None
+                usage["offline_reason"] = "empty_answer"
                 mode = "offline"
                 generation_off = "Dil modeli boş cevap döndürdü; cevap ders belgelerinden derlendi."
                 notices.append(generation_off)
@@ -363,6 +396,10 @@ class Tutor:
         timings = {"retrieval_ms": round(retrieval_ms, 2), "total_ms": round((time.perf_counter() - started) * 1000, 2)}
         if to_llm is not None:
             timings["to_first_model_call_ms"] = round(to_llm, 2)
+        if self._agent is not None:
+            usage.update(calls.summary())
+        if mode == "offline":
+            usage.setdefault("offline_reason", "provider_off")
         answer = TutorAnswer(
             answer=answer_text,
             sources=source_dicts(answer_sources),
@@ -381,6 +418,8 @@ class Tutor:
             "turn mode=%s model=%s prompt_tokens=%s reported=%s timings=%s notices=%d",
             mode, answer.model, prompt_tokens, reported, timings, len(notices),
         )
+        if first_turn and self.answer_cache is not None:
+            self.answer_cache.remember(question, answer)
         yield TutorEvent("done", answer)
 
     def _governed_turn(self, student_id: str | None) -> GovernedTurn | None:
@@ -453,7 +492,8 @@ class Tutor:
             {"messages": messages},
             context=context,
             stream_mode=["messages", "updates"],
-            config={"recursion_limit": RECURSION_LIMIT, "callbacks": [deadline] if deadline else []},
+            config={"recursion_limit": RECURSION_LIMIT,
+                    "callbacks": [c for c in (deadline, getattr(context, "turn_usage", None)) if c is not None]},
         )
         for stream_mode, data in stream:
             yield from self._flush_notices(context, notices)

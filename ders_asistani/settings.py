@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     groq_key_policy: Literal["class", "own", "both"] = "both"
     admin_session_minutes: float = 60.0
     database_url: str | None = None
+    # First-turn answers of the language model, reused for the same question (chains/answer_cache.py).
+    answer_cache: bool = True
+    answer_cache_ttl_hours: float = 168.0  # 0: kept until the next re-index
     upload_max_mb: float = 20.0
     max_question_chars: int = 2000
 

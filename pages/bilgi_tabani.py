@@ -5,7 +5,7 @@ import logging
 import streamlit as st
 
 from ders_asistani import uploads
-from ders_asistani.ui import admin, resources
+from ders_asistani.ui import admin, resources, usage_tab
 
 log = logging.getLogger("ders_asistani.app")
 settings = resources.settings()
@@ -17,7 +17,7 @@ if not admin.require_admin(settings):
 
 knowledge_dir = settings.knowledge_dir
 kb = resources.knowledge_base(settings)
-documents_tab, gaps_tab = st.tabs(["Belgeler", "Cevapsız sorular"])
+documents_tab, gaps_tab, usage_panel = st.tabs(["Belgeler", "Cevapsız sorular", "Kullanım"])
 
 with documents_tab:
     for level, text in st.session_state.pop("flash", []):
@@ -110,3 +110,6 @@ with gaps_tab:
         st.dataframe(admin.gap_rows(gaps), hide_index=True)
     else:
         st.info("Henüz cevapsız soru yok.")
+
+with usage_panel:
+    usage_tab.render(settings)

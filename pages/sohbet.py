@@ -51,6 +51,7 @@ for message in messages:
         for notice in message.get("notices", []):
             st.info(notice, icon="ℹ️")
         st.markdown(message["content"] or chat.POLITE_ERROR)
+        render.cached_caption(message)
         render.render_sources(message.get("sources", []))
         if message.get("error") is None:
             feedback_widget(message, st.session_state.thread_id)

@@ -112,7 +112,8 @@ def register(app: typer.Typer) -> None:
             return
         mode = {"groq": "Groq", "ollama": "Ollama", "openai-compatible": "Kendi sunucunuz",
                 "offline": "çevrimdışı"}.get(answer.mode, answer.mode)
-        typer.echo(f"[{mode}{' · ' + answer.model if answer.model else ''}]")
+        cached = " · önbellekten" if answer.cached else ""
+        typer.echo(f"[{mode}{' · ' + answer.model if answer.model else ''}{cached}]")
         for notice in notices:
             typer.echo(f"Not: {notice}")
         typer.echo("")

@@ -152,9 +152,11 @@ def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot, studen
         message["model"] = field(answer, "model", message["model"])
         message["answered_from_course"] = field(answer, "answered_from_course")
         message["off_reason"] = field(answer, "generation_off_reason")
+        message["cached"] = bool(field(answer, "cached", False))
         if not message["tools"]:
             message["tools"] = [render.tool_call_row(call, call) for call in field(answer, "tool_calls") or []]
     text_slot.markdown(message["content"] or POLITE_ERROR)
+    render.cached_caption(message)
     render.render_sources(message["sources"])
     return message
 

@@ -194,3 +194,11 @@ def preview_mode(settings: Any) -> dict[str, Any]:
         "ve hesaplama araçlarından derleniyor."
     )
     return {"mode": "offline", "model": None, "reason": reason}
+
+
+def cached_caption(message: dict[str, Any]) -> None:
+    """"Önbellekten" under an answer the answer cache served (chains/answer_cache.py)."""
+    if message.get("cached"):
+        from chains.answer_cache import CACHED_CAPTION
+
+        st.caption(f"⚡ {CACHED_CAPTION}: bu soru daha önce soruldu; cevap dil modeli çağrılmadan verildi.")
