@@ -79,7 +79,6 @@ from chains.providers import ProviderChoice, build_chat_model, resolve_provider
 from chains.safe_retriever import SafeRetriever
 from chains.stream_guard import REFUSAL, StreamGuard, clean_answer, leaks_prompt
 from chains.turn_plan import plan_hardware, required_tool, search_query, tool_note
-from chains.turn_usage import TurnUsage
 from ders_asistani.settings import Settings
 from hardware.question_parser import HardwareQuery, parse_hardware_question
 from turkish.sanitize import sanitize_text
@@ -289,7 +288,6 @@ class Tutor:
                 yield from self._cached_turn(question, parsed, memory, hit, started)
                 return
         hardware = plan_hardware(parsed, previous)
-        usage: dict[str, Any] = {}  # TutorAnswer.usage, for the usage ledger
 
         # Retrieval first, on every turn; follow-ups search with the previous question too.
         retrieval_started = time.perf_counter()
@@ -301,7 +299,6 @@ class Tutor:
         # refusal never shows the unrelated passages it was not built from.
         planned = offline_turn(question, hardware, context.sources, response) if self._agent is None else None
         shown = planned.sources if planned is not None else list(context.sources)
-        context.turn_usage = calls = TurnUsage()  # provider-reported tokens and 429s of every model call
         yield TutorEvent("sources", source_dicts(shown))
         for notice in notices:
             yield TutorEvent("notice", notice)
@@ -396,8 +393,6 @@ class Tutor:
         timings = {"retrieval_ms": round(retrieval_ms, 2), "total_ms": round((time.perf_counter() - started) * 1000, 2)}
         if to_llm is not None:
             timings["to_first_model_call_ms"] = round(to_llm, 2)
-        if self._agent is not None:
-            usage.update(calls.summary())
         if mode == "offline":
             usage.setdefault("offline_reason", "provider_off")
         answer = TutorAnswer(
@@ -492,8 +487,7 @@ class Tutor:
             {"messages": messages},
             context=context,
             stream_mode=["messages", "updates"],
-            config={"recursion_limit": RECURSION_LIMIT,
-                    "callbacks": [c for c in (deadline, getattr(context, "turn_usage", None)) if c is not None]},
+            config={"recursion_limit": RECURSION_LIMIT, "callbacks": [deadline] if deadline else []},
         )
         for stream_mode, data in stream:
             yield from self._flush_notices(context, notices)

@@ -5,7 +5,7 @@ import logging
 import streamlit as st
 
 from ders_asistani import uploads
-from ders_asistani.ui import admin, resources, usage_tab
+from ders_asistani.ui import admin, resources
 
 log = logging.getLogger("ders_asistani.app")
 settings = resources.settings()
@@ -112,4 +112,6 @@ with gaps_tab:
         st.info("Henüz cevapsız soru yok.")
 
 with usage_panel:
+    from ders_asistani.ui import usage_tab
+
     usage_tab.render(settings)
