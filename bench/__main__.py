@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["hardware_accuracy", "index_bench", "retrieval_bench", "tutor_bench", "app_bench"]
+BENCHMARKS = ["hardware_accuracy", "index_bench", "retrieval_bench", "tutor_bench", "app_bench", "class_sim"]
 # Run only by name: hours at its default size (10,000 chunks) on two cores.
 OPTIONAL = ["big_course_bench"]
 

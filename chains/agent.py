@@ -60,6 +60,9 @@ class TurnContext:
     required_tool: str | None = None
     # Token room the tutor kept for a tool round-trip; `ders_ara` fits its result into it.
     tool_result_tokens: int = 400
+    # The key governor's side of this turn (chains.governed_turn.GovernedTurn), or None.
+    governed: Any = None
+    rate_limited: int = 0  # 429s this turn received
     # Typed Any: pydantic inspects this dataclass through the tool's runtime argument.
     _lock: Any = field(default_factory=threading.Lock)
 
@@ -144,6 +147,18 @@ class ModelSelector:
                 self._cache[name] = self._build(name)
             return self._cache[name], name
 
+    def remaining(self) -> list[str]:
+        """The active model and the fallbacks after it."""
+        with self._lock:
+            return self._models[self._index:]
+
+    def model(self, name: str) -> BaseChatModel:
+        """The chat model for `name` (the key governor may pick a fallback with budget left)."""
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = self._build(name)
+            return self._cache[name]
+
     def switch_from(self, failed: str) -> tuple[BaseChatModel, str] | None:
         """Move past `failed` (if still active); None when no fallback is left."""
         with self._lock:
@@ -192,6 +207,22 @@ class ResilientModelMiddleware(AgentMiddleware):
             if not context.model_calls and context.required_tool in tool_names
             else None
         )
+        governed = context.governed
+        call_id = None
+        if governed is not None and governed.model != model_name and governed.model in self.selector.remaining():
+            model, model_name = self.selector.model(governed.model), governed.model  # budget fallback
+        if governed is not None:
+            # Waits (bounded) for the key's budget; raises ProviderFailure("queue") when none comes in time.
+            call_id = governed.before_call(model_name, self._estimate(request, tools_allowed))
+        try:
+            return self._call(request, handler, context, model, model_name, tools_allowed, forced, governed, call_id)
+        finally:
+            if governed is not None and call_id is not None:
+                governed.release(call_id)  # not settled: the call failed before Groq processed it
+
+    def _call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse], context: TurnContext,
+              model: BaseChatModel, model_name: str, tools_allowed: bool, forced: str | None,
+              governed: Any, call_id: str | None) -> Any:
         rate_retries = server_retries = tool_failures = 0
         while True:
             overrides: dict[str, Any] = {"model": model}
@@ -207,8 +238,14 @@ class ResilientModelMiddleware(AgentMiddleware):
             except Exception as exc:  # every provider error is classified below
                 failure = classify(exc, self.secrets())
             else:
-                self._record_usage(context, response)
+                usage = self._record_usage(context, response)
+                if governed is not None:
+                    governed.after_call(call_id, usage, context.model_calls[-1]["prompt_tokens"])
                 return response
+            if failure.kind == "rate_limit":
+                context.rate_limited += 1
+                if governed is not None:
+                    governed.rate_limited(model_name, failure.retry_after_s, failure.detail)
             if failure.kind == "model_unavailable":
                 switched = self.selector.switch_from(model_name)
                 if switched is None:
@@ -243,18 +280,24 @@ class ResilientModelMiddleware(AgentMiddleware):
             raise failure
 
     @staticmethod
-    def _record_usage(context: TurnContext, response: Any) -> None:
-        """Keep the provider's own prompt token count next to our estimate (calibration)."""
+    def _record_usage(context: TurnContext, response: Any) -> dict[str, Any]:
+        """Keep the provider's own token counts next to our estimate (calibration, usage)."""
         messages = getattr(response, "result", None) or [response]
         usage = getattr(messages[-1], "usage_metadata", None) or {}
         if usage.get("input_tokens") and context.model_calls:
-            context.model_calls[-1]["reported_prompt_tokens"] = int(usage["input_tokens"])
+            call = context.model_calls[-1]
+            call["reported_prompt_tokens"] = int(usage["input_tokens"])
+            call["cached_tokens"] = int((usage.get("input_token_details") or {}).get("cache_read") or 0)
+            call["completion_tokens"] = int(usage.get("output_tokens") or 0)
+        return dict(usage)
 
-    def _record(self, context: TurnContext, request: ModelRequest, model_name: str, tools_allowed: bool) -> None:
+    def _estimate(self, request: ModelRequest, tools_allowed: bool) -> int:
         system = [request.system_message] if request.system_message is not None else []
         tokens = estimate_messages_tokens(system + list(request.messages))
-        if tools_allowed:
-            tokens += self.tool_tokens
+        return tokens + (self.tool_tokens if tools_allowed else 0)
+
+    def _record(self, context: TurnContext, request: ModelRequest, model_name: str, tools_allowed: bool) -> None:
+        tokens = self._estimate(request, tools_allowed)
         context.model_calls.append({"model": model_name, "prompt_tokens": tokens, "tools": tools_allowed})
 
 

@@ -22,6 +22,7 @@ def build_tutor(
     *,
     force_offline: bool = False,
     ingest_if_empty: bool = True,
+    key_kind: str = "class",
 ) -> Tutor:
     if knowledge_base is None:
         from vectorstore.knowledge_base import KnowledgeBase
@@ -34,4 +35,4 @@ def build_tutor(
                 knowledge_base.ingest()
         except Exception:  # the tutor still answers; retrieval failures become notices
             log.exception("could not index the course on first use")
-    return Tutor(settings, knowledge_base.retriever(), force_offline=force_offline)
+    return Tutor(settings, knowledge_base.retriever(), force_offline=force_offline, key_kind=key_kind)

@@ -24,6 +24,8 @@ FailureKind = Literal[
     "connection",
     "bad_request",
     "truncated",
+    "too_large",  # 413 "Request too large" (or the governor: more than a minute's tokens)
+    "queue",  # the key governor: no budget in time (queue wait, daily limit, student share)
     "unknown",
 ]
 
@@ -46,6 +48,8 @@ class ProviderFailure(Exception):
     retry_after_s: float | None = None
     # tool_use_failed because the server cannot call tools at all (llama-server without --jinja).
     tools_unsupported: bool = False
+    # A ready Turkish sentence (the governor's: why and when the LLM is back).
+    message: str | None = None
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.detail}"
@@ -117,6 +121,9 @@ def classify(exc: BaseException, secrets: list[str] | None = None) -> ProviderFa
         sdk_timeouts.append(openai.APITimeoutError)
         sdk_connections.append(openai.APIConnectionError)
 
+    # A chunked stream whose connection closed before its end (Ollama's runner died).
+    if isinstance(exc, httpx.RemoteProtocolError) and "incomplete" in message.lower():
+        return ProviderFailure("truncated", detail)
     # Timeouts first: in the SDKs a timeout is a kind of connection error.
     if isinstance(exc, tuple(sdk_timeouts)):
         return ProviderFailure("timeout", detail)
@@ -129,6 +136,8 @@ def classify(exc: BaseException, secrets: list[str] | None = None) -> ProviderFa
             return ProviderFailure("auth", detail, status)
         if status == 429:
             return ProviderFailure("rate_limit", detail, status, _retry_after(exc, body_message or message))
+        if status == 413:
+            return ProviderFailure("too_large", detail, status)
         if _TOOLS_UNSUPPORTED.search(body_message or message):
             return ProviderFailure("tool_use_failed", detail, status, tools_unsupported=True)
         if code == "tool_use_failed":
@@ -149,6 +158,8 @@ def classify(exc: BaseException, secrets: list[str] | None = None) -> ProviderFa
 
 def student_message(failure: ProviderFailure, provider: str = "groq", model: str | None = None) -> str:
     kind = failure.kind
+    if failure.message:
+        return failure.message
     if provider == "ollama":
         if kind == "model_unavailable":
             name = model or "model"
@@ -179,4 +190,6 @@ def student_message(failure: ProviderFailure, provider: str = "groq", model: str
         return "Dil modelinin cevabı yarıda kesildi (akış tamamlanmadı). Bu tur için cevap ders belgelerinden derlendi."
     if kind == "tool_use_failed":
         return "Dil modeli araç çağrısında hata yaptı; cevap araçsız üretildi."
+    if kind == "too_large":
+        return "Soru ve bağlamı dil modeline tek istekte gönderilemeyecek kadar uzun. Bu cevap ders belgelerinden derlendi."
     return "Dil modeli isteği başarısız oldu. Cevap, üretim kapalıyken ders belgelerinden derlendi."

@@ -10,7 +10,7 @@ from typing import Any, Literal, Sequence
 
 from vectorstore.types import Passage
 
-EventKind = Literal["status", "sources", "tool_start", "tool_end", "token", "notice", "done"]
+EventKind = Literal["status", "sources", "queue", "tool_start", "tool_end", "token", "notice", "done"]
 
 
 @dataclass
@@ -35,6 +35,9 @@ class TutorAnswer:
     # The provider's own counts when it reports usage (Groq does), same order.
     reported_prompt_tokens: list[int] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # Per turn, for the usage ledger: key kind, model requests, prompt/cached/completion
+    # tokens as the provider reported them, queue wait (s), why the turn went offline.
+    usage: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the `ders-asistani ask --json` schema."""

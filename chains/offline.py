@@ -206,6 +206,14 @@ def course_answer(
     return OfflineAnswer(text=text, cited=cited, answered_from_course=answered)
 
 
+def course_expansion(response: Any) -> str:
+    """What the composer matches besides the question: the glossary's added terms and the course words
+    the retriever searched for question words the course never uses ("ufak" -> "küçük")."""
+    glossary = response.expanded_query if response.expanded_query != response.query else ""
+    neighbors = " ".join(getattr(response, "neighbor_words", ()) or ())
+    return " ".join(part for part in (glossary, neighbors) if part)
+
+
 def sources_for_refusal(text: str, passages: Sequence[Passage], cited: Sequence[int]) -> tuple[str, list[Passage]]:
     """An offline refusal keeps only the suggested section as its source, renumbered [1].
 

@@ -23,6 +23,11 @@ _CODE_LIKE = re.compile(r"(^\$|\w\(|=\s|^\s*(import|from|def|class|print)\b|[{};
 # Greetings and stage directions of a lecture ("Sevgili öğrenciler, gelin birlikte bakalım").
 _FILLER = re.compile(r"^(sevgili|merhaba|selam|değerli|hadi|haydi)\b|\bgelin\b|\bbakalım\b", re.IGNORECASE)
 ITEM_MAX_CHARS = 300
+_TEXT_FENCES = {"", "markdown", "md", "text", "txt"}
+# "*Mantıksal Düşünme:* Matematik …", "**Maliyet** - Bu modelleri …": a short emphasised label, then text.
+_LABEL_LINE = re.compile(r"^\s*(\*{1,2}|_{1,2})(?=\S)([^*_]{2,60}?)\1\s*(?:[-–—:]\s*)?\S")
+# Words that point at what follows ("şu alanlarda", "aşağıdaki bilgiler"): such a colon line is an intro only.
+_POINTER = re.compile(r"\b(şu|şunlar\w*|şöyle|aşağıdaki\w*|bunlar\w*|şunu|şunları)\b", re.IGNORECASE)
 SHORT_CODE_LINES = 3
 SHORT_CODE_CHARS = 160
 _INLINE_CODE = re.compile(r"`[^`]*`")
@@ -59,6 +64,8 @@ def quotable(sentence: str) -> bool:
         return False
     if sentence.endswith((":", ",", ";")) or sentence.count("(") > sentence.count(")") or sentence.count("`") % 2:
         return False
+    if sentence.rstrip('"”*').endswith("?"):
+        return False  # a question restated ("API anahtarım çalışmıyor, ne yapmalıyım?") answers nothing
     prose = _INLINE_CODE.sub("kod", sentence)  # quoted code is fine inside a sentence
     return not _CODE_LIKE.search(prose) and not is_filler(sentence)
 
@@ -66,13 +73,49 @@ def quotable(sentence: str) -> bool:
 def _is_plain_heading(lines: list[str], index: int) -> bool:
     """A slide title: a short line alone, no sentence punctuation, followed by a blank line."""
     line = lines[index].strip()
-    if not line or len(line) > 70 or len(line.split()) > 9 or line[-1] in ".!,;:)":
+    if not line or len(line) > 70 or len(line.split()) > 9 or line[-1] in ".!,;:":
+        return False
+    closes_parenthesis = line.endswith(")")  # "RNN (Recurrent Neural Networks)" is a title; "(min. Ampere)" ends a row
+    if closes_parenthesis and (line.count("(") != line.count(")") or "." in line):
         return False
     if _LIST_ITEM.match(lines[index]) or "|" in line:
         return False
     before = index == 0 or not lines[index - 1].strip()
     after = index + 1 >= len(lines) or not lines[index + 1].strip()
+    if before and not after:
+        # "Transformer" on its own line, its paragraph right below without a blank line.
+        nxt = lines[index + 1].strip()
+        after = (
+            len(line.split()) <= 6 and len(nxt) >= max(60, 2 * len(line)) and nxt[-1] in ".!?…"
+            and not _LIST_ITEM.match(lines[index + 1]) and _table_cells(lines[index + 1]) is None
+        )
     return before and after
+
+
+def _label_runs_as_lists(lines: list[str]) -> list[str]:
+    """Two or more label paragraphs in a row ("*Dil Anlama:* …", "*Çok Dilli Destek:* …") are a list."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        run: list[str] = []
+        probe = index
+        while probe < len(lines):
+            if not lines[probe].strip():
+                probe += 1
+                continue
+            single = probe + 1 >= len(lines) or not lines[probe + 1].strip()
+            if _LABEL_LINE.match(lines[probe]) and single and not _LIST_ITEM.match(lines[probe]):
+                run.append(lines[probe].strip())
+                probe += 1
+                continue
+            break
+        if len(run) >= 2:
+            out.extend(["", *(f"- {item}" for item in run), ""])
+            index = probe
+            continue
+        out.append(lines[index])
+        index += 1
+    return out
 
 
 def _table_cells(line: str) -> list[str] | None:
@@ -98,8 +141,17 @@ def _unfence(lines: list[str]) -> list[str]:
         while end < len(lines) and not _FENCE.match(lines[end]):
             end += 1
         inner = [line for line in lines[index + 1 : end] if line.strip()]
-        if inner and all(_LIST_ITEM.match(line) for line in inner):
+        language = lines[index].strip().strip("`").strip().lower()
+        listed = [bool(_LIST_ITEM.match(line)) for line in inner]
+        if inner and all(listed):
             out.extend(["", *inner, ""])
+        elif language in _TEXT_FENCES and sum(listed) >= 2 and sum(listed) * 2 >= len(inner) and not any(listed[: listed.index(True)]):
+            # A formula with its legend ("Minimum VRAM = …" then "- Precision: FP16 için 2 byte"):
+            # the lines before the list introduce it.
+            head = [line.strip() for line in inner[: listed.index(True)]]
+            if head and not head[-1].endswith(":"):
+                head[-1] += ":"
+            out.extend(["", *head, *inner[listed.index(True):], ""])
         elif inner and len(inner) <= SHORT_CODE_LINES and sum(map(len, inner)) <= SHORT_CODE_CHARS:
             # A short snippet inside a sentence ("yazmak yerine: `...` şeklinde") stays in the sentence.
             out.append("`" + "; ".join(line.strip() for line in inner) + "`")
@@ -110,18 +162,37 @@ def _unfence(lines: list[str]) -> list[str]:
 
 
 def passage_blocks(text: str) -> list[Block]:
-    lines = _unfence(text.splitlines())
+    lines = _label_runs_as_lists(_unfence(text.splitlines()))
     blocks: list[Block] = []
     heading = ""
     paragraph: list[str] = []
     pending_intro = [""]  # a paragraph ending in ":" introduces the list that follows it
     index = 0
 
+    def list_follows() -> bool:
+        probe = index
+        while probe < len(lines) and not lines[probe].strip():
+            probe += 1
+        return probe < len(lines) and (_LIST_ITEM.match(lines[probe]) is not None or _table_cells(lines[probe]) is not None)
+
     def flush_paragraph() -> None:
         if not paragraph:
             return
-        if paragraph[-1].rstrip().endswith(":"):
-            pending_intro[0] = clean_inline(paragraph.pop())
+        last = paragraph[-1].rstrip().rstrip('"”*')
+        if last.endswith("?") and list_follows():
+            pending_intro[0] = clean_inline(paragraph.pop())  # a FAQ question above its answer list
+        elif paragraph[-1].rstrip().endswith(":"):
+            if list_follows():
+                # Only the sentence that ends in the colon introduces the list; the ones before it stay prose.
+                sentences = _SENTENCE_SPLIT.split(clean_inline(paragraph.pop()))
+                pending_intro[0] = sentences[-1]
+                if len(sentences) > 1:
+                    paragraph.append(" ".join(sentences[:-1]))
+            elif not _POINTER.search(paragraph[-1]):
+                # Nothing is listed after it ("… HuggingChat Asistanlarıdır:" before a picture): a sentence.
+                paragraph[-1] = paragraph[-1].rstrip()[:-1].rstrip() + "."
+        if not paragraph:
+            return
         joined = clean_inline(" ".join(paragraph))
         paragraph.clear()
         sentences = [s for s in (p.strip() for p in _SENTENCE_SPLIT.split(joined)) if s]

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from chains.offline import OfflineAnswer, baseline_course_answer
+from chains.offline import OfflineAnswer, baseline_course_answer, course_expansion
 from vectorstore.evaluation import EvalItem, evidence_key
 from vectorstore.types import Passage, SearchResponse
 
@@ -46,10 +46,12 @@ class Outcome:
 
 def answer_with(composer: Composer, item: EvalItem, response: SearchResponse) -> OfflineAnswer:
     numbered = list(enumerate(response.passages, start=1))
-    expansion = response.expanded_query if response.expanded_query != response.query else ""
-    if composer is baseline_course_answer:  # the old picker never saw the retriever's relevance
+    if composer is baseline_course_answer:  # the old picker saw neither the relevance nor the word neighbours
+        expansion = response.expanded_query if response.expanded_query != response.query else ""
         return composer(item.question, numbered, response.off_topic, expansion=expansion)
-    return composer(item.question, numbered, response.off_topic, expansion=expansion, relevance=response.relevance)
+    return composer(
+        item.question, numbered, response.off_topic, expansion=course_expansion(response), relevance=response.relevance
+    )
 
 
 def run(composer: Composer, items: Sequence[EvalItem], responses: Sequence[SearchResponse]) -> list[Outcome]:
@@ -90,13 +92,18 @@ def _group(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     by_split: dict[str, list[Outcome]] = defaultdict(list)
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
+    by_split_kind: dict[str, dict[str, list[Outcome]]] = defaultdict(lambda: defaultdict(list))
     for o in outcomes:
         by_split[o.split].append(o)
         by_kind[o.kind].append(o)
+        by_split_kind[o.split][o.kind].append(o)
     return {
         "overall": _group(outcomes),
         "splits": {name: _group(group) for name, group in sorted(by_split.items())},
         "kinds": {name: _group(group) for name, group in sorted(by_kind.items())},
+        "split_kinds": {
+            split: {kind: _group(group) for kind, group in sorted(kinds.items())} for split, kinds in sorted(by_split_kind.items())
+        },
         "misses": [f"{o.split}:{o.id}" for o in outcomes if o.answerable and not o.evidence],
     }
 

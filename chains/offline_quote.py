@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from chains.offline_blocks import Block, passage_blocks, quotable
+from chains.offline_scope import unknown_names
 from chains.prompts import NOT_IN_COURSE
 from vectorstore.types import Passage
 
@@ -38,12 +39,25 @@ SECOND_SOURCE_RATIO = 0.7
 RANK_PENALTY = 0.5
 CONFIDENT_RELEVANCE = 0.5
 RARITY_STRENGTH = 1.0
+SOFT_PREFIX = 4
+WHOLE_PARAGRAPH = True
+FIRST_SLACK = 0.6
+OTHER_SLACK = 0.25
+SOFT_SHARE = 0.5
 
 _ASKS_FIGURE = re.compile(r"\bkaç\b|\bkaçtır|ne zaman|hangi tarih|hangi yıl|fiyat")
 _NUMBER_QUESTION = re.compile(r"\bkaç|ne kadar|skor|puan|yüzde|oran|fiyat|maliyet")
 NOT_COVERED_SHORT = f"{NOT_IN_COURSE}; bu soruyu karşılayan bir bölüm bulamadım."
 SUGGESTION_LABEL = "Öneri — en yakın ders bölümü"
 FOOTER = "(Dil modeli kullanılmadan, ders belgelerinden alıntılandı; ayrıntı için kaynağa bakın.)"
+
+
+_URL_OR_TARGET = re.compile(r"\]\([^)]*\)|https?://\S+|\b\S+\.(com|org|ai|io|gg)\S*")
+
+
+def _no_urls(text: str) -> str:
+    """Addresses are not words of the answer: "github.com/langchain-ai/langchain" says nothing about LangChain."""
+    return _URL_OR_TARGET.sub(" ", text)
 
 
 def _terms(text: str) -> set[str]:
@@ -74,7 +88,16 @@ def _overlap(
 
     body = total(query & block_terms, 1.0) + total(extra & block_terms, 0.5)
     head = total((query & heading_terms) - block_terms, 1.0) + total((extra & heading_terms) - block_terms, 0.5)
-    return body + 0.9 * head
+    # A short root with another suffix ("adımları"/"adımda", "kuruyorum"/"kurulur") or a slip
+    # late in the word ("tranformer"): the same first four letters count a little.
+    soft = soft_matches(query - block_terms - heading_terms, block_terms | heading_terms)
+    return body + 0.9 * head + total(soft, SOFT_SHARE)
+
+
+def soft_matches(query: set[str], terms: set[str]) -> set[str]:
+    """Question terms without an exact match that share their first four letters with a block term."""
+    stems = {term[:SOFT_PREFIX] for term in terms if len(term) >= SOFT_PREFIX}
+    return {term for term in query if len(term) >= SOFT_PREFIX and term[:SOFT_PREFIX] in stems}
 
 
 def _rarity(query: set[str], blocks: list[tuple[set[str], set[str]]]) -> dict[str, float]:
@@ -97,7 +120,7 @@ def score_blocks(
     for rank, (number, passage) in enumerate(numbered[:MAX_PASSAGES]):
         section_terms = _terms(passage.section.split(">")[-1]) if passage.section else set()
         for block in passage_blocks(passage.text):
-            candidates.append((rank, number, passage, block, _terms(block.search_text), _terms(block.heading) | section_terms))
+            candidates.append((rank, number, passage, block, _terms(_no_urls(block.search_text)), _terms(block.heading) | section_terms))
     weight = _rarity(query | extra, [(body, head) for *_, body, head in candidates])
     scored: list[Scored] = []
     for rank, number, passage, block, body_terms, heading_terms in candidates:
@@ -139,10 +162,12 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
             lines[-1] += f" {tag}"
         return "\n".join(lines)
     if block.kind == "table":
-        focus_terms = _terms(" ".join(block.rows[block.focus]))
-        others = [
-            i for i, row in enumerate(block.rows) if i != block.focus and len(query & _terms(" ".join(row))) >= max(1, len(query & focus_terms))
-        ]
+        # The best row, then the other rows that share a question term (most shared first), in table order;
+        # a term in every row ("GB" in a VRAM column) tells no row apart.
+        row_terms = [_terms(" ".join(row)) for row in block.rows]
+        everywhere = set.intersection(*row_terms) if row_terms else set()
+        shared = {i: len((query & terms) - everywhere) for i, terms in enumerate(row_terms) if i != block.focus}
+        others = sorted((i for i, n in shared.items() if n), key=lambda i: (-shared[i], i))
         rows = [block.rows[i] for i in sorted([block.focus, *others[: TABLE_ROWS - 1]])]
         width = len(block.header)
         lines = ["| " + " | ".join(block.header) + " |", "|" + "---|" * width]
@@ -152,11 +177,15 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
         return "\n".join(lines) + f"\n\n{tag}"
     # Prose: the best sentence plus the matching sentences around it, in document order.
     sentences = block.sentences
+    whole = [i for i, sentence in enumerate(sentences) if quotable(sentence)]
+    if WHOLE_PARAGRAPH and len(" ".join(sentences[i] for i in whole)) <= limit:
+        # A short paragraph is one thought: quote all of it rather than pick from it.
+        return " ".join(sentences[i] for i in whole) + f" {tag}"
     chosen = {best.block.focus}
     for index, sentence in enumerate(sentences):
         near = abs(index - block.focus)
         # The next sentence usually finishes the thought; further ones must match the question.
-        if index != block.focus and quotable(sentence) and (index == block.focus + 1 or (query & _terms(sentence) and near <= 2)):
+        if index != block.focus and quotable(sentence) and (index == block.focus + 1 or (_shares(query, _terms(sentence)) and near <= 2)):
             chosen.add(index)
     text = ""
     for index in sorted(chosen, key=lambda i: (abs(i - block.focus), i)):
@@ -164,6 +193,10 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
         if len(candidate) <= limit or not text:
             text = candidate
     return f"{text} {tag}"
+
+
+def _shares(query: set[str], terms: set[str]) -> bool:
+    return bool(query & terms or soft_matches(query, terms))
 
 
 def _picked(text: str, sentences: list[str]) -> set[int]:
@@ -181,11 +214,14 @@ def compose(
     if off_topic or not numbered:
         return NOT_COVERED_SHORT, [], False
     scored = score_blocks(question, numbered, expansion)
+    if unknown_names(question, [passage.text for _, passage in numbered]):
+        # "LoRA", "Phi-3", "claude 3.5": the course never mentions what the question is about.
+        return _abstain(scored, numbered)
     needed = required_overlap(question)
     # The retriever's first passage already matched the question as a whole: a near-full
     # match is enough there, and one shared term when the retriever's relevance is high.
-    first = needed - 0.5 if relevance is None or relevance < CONFIDENT_RELEVANCE else min(needed, 1.0)
-    answering = [s for s in scored if s.overlap >= (first if s.rank == 0 else needed)]
+    first = needed - FIRST_SLACK if relevance is None or relevance < CONFIDENT_RELEVANCE else min(needed, 1.0)
+    answering = [s for s in scored if s.overlap >= (first if s.rank == 0 else needed - OTHER_SLACK)]
     if _ASKS_FIGURE.search(question.lower()):
         # "kaç", "ne zaman": a block without a single figure cannot be the answer.
         answering = [s for s in answering if re.search(r"\d", _rendered_text(s))]
@@ -204,7 +240,7 @@ def compose(
         if not (_covered(other, question) - _covered(best, question)):
             continue
         extra = render(other, question, expansion, limit=300)
-        if used + len(extra) > MAX_ANSWER_CHARS:
+        if used + len(extra) + len(FOOTER) + 4 > MAX_ANSWER_CHARS:
             continue
         parts.append(extra)
         cited.append(other.number)

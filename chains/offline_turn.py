@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 from chains import offline
 from hardware.question_parser import HardwareQuery
@@ -14,7 +16,7 @@ def compose_offline(
 ) -> tuple[str, bool, list[dict[str, Any]]]:
     """(answer text, answered from the course, hardware tool calls made)."""
     off_topic = response.off_topic
-    expansion = response.expanded_query if response.expanded_query != response.query else ""
+    expansion = offline.course_expansion(response)
     parts: list[str] = []
     calls: list[dict[str, Any]] = []
     if hardware.is_hardware:
@@ -35,3 +37,21 @@ def compose_offline(
         course = offline.course_answer(question, numbered, off_topic, expansion=expansion, relevance=response.relevance)
         parts.append(course.text)
     return "\n\n".join(parts), course.answered_from_course, calls
+
+
+@dataclass
+class OfflineTurn:
+    text: str
+    from_course: bool
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[Passage] = field(default_factory=list)  # what the sources panel lists for this answer
+
+
+def offline_turn(question: str, hardware: HardwareQuery, passages: Sequence[Passage], response: SearchResponse) -> OfflineTurn:
+    """The offline answer with the sources it shows: a refusal lists only its suggested section (or none)."""
+    text, from_course, calls = compose_offline(question, hardware, list(enumerate(passages, start=1)), response)
+    sources = list(passages)
+    if not from_course and not calls:
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+        text, sources = offline.sources_for_refusal(text, passages, cited)
+    return OfflineTurn(text, from_course, calls, sources)

@@ -11,8 +11,10 @@ middleware retries with its own bounded policy (see chains/agent.py) so a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Callable, Literal, Mapping
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -72,12 +74,61 @@ def is_gpt_oss(model: str) -> bool:
     return "gpt-oss" in model
 
 
-def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatModel:
-    """A LangChain chat model for `mode`; nothing is contacted here."""
+@lru_cache(maxsize=1)
+def _ollama_chat_model() -> type[BaseChatModel]:
+    """ChatOllama whose every streamed piece says it came from Ollama.
+
+    ChatOllama names the provider only on the final `done` line, so a stream the
+    server ended without that line (a crashed runner) looked like a finished
+    answer; with the mark the tutor sees the missing `done` and treats it as cut off.
+    """
+    from langchain_ollama import ChatOllama
+
+    class MarkedChatOllama(ChatOllama):
+        def _iterate_over_stream(self, messages, stop=None, **kwargs):  # type: ignore[override]
+            for chunk in super()._iterate_over_stream(messages, stop, **kwargs):
+                chunk.message.response_metadata.setdefault("model_provider", "ollama")
+                chunk.generation_info = {**(chunk.generation_info or {}), "model_provider": "ollama"}
+                yield chunk
+
+    return MarkedChatOllama
+
+
+ResponseHook = Callable[[str, int, Mapping[str, str]], None]  # (model, HTTP status, headers)
+
+
+def _groq_http_client(on_response: ResponseHook) -> Any:
+    """The groq SDK's own client plus a hook that sees every response's headers (x-ratelimit-*)."""
+    import groq
+
+    def hook(response: Any) -> None:
+        try:
+            body = json.loads(response.request.content or b"{}")
+            model = str(body.get("model") or "")
+        except (ValueError, AttributeError, RuntimeError):
+            model = ""
+        try:
+            on_response(model, response.status_code, response.headers)
+        except Exception:  # the governor must never break a model call
+            import logging
+
+            logging.getLogger(__name__).exception("response hook failed")
+
+    return groq.DefaultHttpxClient(event_hooks={"response": [hook]})
+
+
+def build_chat_model(settings: Settings, mode: Mode, model: str, on_response: ResponseHook | None = None) -> BaseChatModel:
+    """A LangChain chat model for `mode`; nothing is contacted here.
+
+    `on_response` (Groq only) is called with every HTTP response's model, status and
+    headers, before its body is read: the key governor's live view of the limits.
+    """
     if mode == "groq":
         from langchain_groq import ChatGroq
 
         kwargs: dict = {}
+        if on_response is not None:
+            kwargs["http_client"] = _groq_http_client(on_response)
         if is_gpt_oss(model):
             # gpt-oss accepts only low/medium/high; low keeps latency and tokens down.
             kwargs["reasoning_effort"] = settings.groq_reasoning_effort
@@ -98,9 +149,7 @@ def build_chat_model(settings: Settings, mode: Mode, model: str) -> BaseChatMode
             **kwargs,
         )
     if mode == "ollama":
-        from langchain_ollama import ChatOllama
-
-        return ChatOllama(
+        return _ollama_chat_model()(
             model=model,
             base_url=settings.ollama_base_url,
             temperature=settings.temperature,

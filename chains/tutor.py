@@ -8,6 +8,12 @@
 Event schema (`TutorEvent(kind, payload)`), in the order they can arrive:
 - "status":     {"mode": "groq"|"ollama"|"offline", "model": str|None, "reason": str|None}
                 first event of every turn; `reason` (Turkish) says why generation is off.
+- "queue":      {"position": int, "eta_s": float} while the turn waits for the key's
+                budget (the key governor, chains/governor.py); repeated about every
+                second, position 1 = next. Render with `chains.governed_turn.queue_text`
+                ("Sıranız: 3 — yaklaşık 40 sn"). Past MAX_QUEUE_WAIT_S, or when a daily
+                budget is gone, the turn is answered offline with a notice saying why
+                and when the LLM is available again.
 - "sources":    list of {"n", "source", "section", "text", "title", "page", "slide"};
                 the numbered passages the answer may cite ([n] is list position + 1).
                 Sent after retrieval, and again (full list) when the agent's own
@@ -22,6 +28,12 @@ Event schema (`TutorEvent(kind, payload)`), in the order they can arrive:
 
 No exception leaves `stream`/`ask` for provider or retrieval failures: they become
 notices and an offline answer. Memory is per `thread_id`, in process, thread-safe.
+
+`stream(question, thread_id, student_id=None, offline=False)`: the anonymous
+`student_id` is what the governor's fairness and daily share count (None:
+"anonim"); `offline=True` answers from the course documents at once (the
+student's "Çevrimdışı cevabı şimdi al" button). `Tutor(..., key_kind="class"|"own")`
+says whose Groq key answers; each key has its own governor.
 """
 
 from __future__ import annotations
@@ -46,13 +58,21 @@ from chains.agent import (
     system_prompt_tokens,
     tool_result_value,
 )
-from chains.context import TOOL_ROUNDTRIP_RESERVE, Turn, estimate_tool_schema_tokens, format_passages, plan_prompt
+from chains.context import (
+    TOOL_ROUNDTRIP_RESERVE,
+    Turn,
+    estimate_messages_tokens,
+    estimate_tool_schema_tokens,
+    format_passages,
+    plan_prompt,
+)
 from chains.deadline import TurnDeadline
 from chains.errors import ProviderFailure, classify, scrub
 from chains.events import EventKind, TutorAnswer, TutorEvent, source_dicts
+from chains.governed_turn import OFFLINE_NOW, GovernedTurn, budget_switch_notice, build_governor
+from chains.ratelimit import parse_headers
 from chains.memory import MAX_THREADS, MAX_TURNS_PER_THREAD, ThreadMemory, ThreadStore
-from chains import offline
-from chains.offline_turn import compose_offline
+from chains.offline_turn import offline_turn
 from chains.prompts import GENERAL_KNOWLEDGE_LABEL, NOT_IN_COURSE, user_message
 from chains.providers import ProviderChoice, build_chat_model, resolve_provider
 from chains.safe_retriever import SafeRetriever
@@ -87,6 +107,16 @@ def _stream_cut(message: AIMessage) -> bool:
     return False  # injected test models and unknown providers report nothing
 
 
+def _usage_of(calls: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Provider-reported tokens of a turn's model calls (estimates where none were reported)."""
+    return {
+        "requests": len(calls),
+        "prompt_tokens": sum(c.get("reported_prompt_tokens", c["prompt_tokens"]) for c in calls),
+        "cached_tokens": sum(c.get("cached_tokens", 0) for c in calls),
+        "completion_tokens": sum(c.get("completion_tokens", 0) for c in calls),
+    }
+
+
 def _default_tools() -> list[BaseTool]:
     try:
         from chains.hardware_tools import hardware_tools
@@ -106,8 +136,12 @@ class Tutor:
         tools: Sequence[BaseTool] | None = None,
         force_offline: bool = False,
         sleep=time.sleep,
+        key_kind: str = "class",
+        governor: Any = None,
     ) -> None:
         self.settings = settings
+        self.key_kind = key_kind
+        self._sleep = sleep
         self.retriever = retriever
         self._retriever = SafeRetriever(retriever, self._secrets, settings.max_question_chars)
         self.provider: ProviderChoice = resolve_provider(settings, force_offline)
@@ -120,12 +154,18 @@ class Tutor:
         self._threads = ThreadStore()
         self._agent = None
         self._selector: ModelSelector | None = None
+        self.governor = None
+        if self.provider.mode == "groq":
+            self.governor = governor if governor is not None else (
+                build_governor(settings, key_kind) if chat_model is None else None)
         if self.provider.mode != "offline":
             if chat_model is not None:
                 self._selector = ModelSelector(self.provider.models, lambda _name: chat_model)
             else:
                 mode = self.provider.mode
-                self._selector = ModelSelector(self.provider.models, lambda name: build_chat_model(settings, mode, name))
+                hook = self._on_response if self.governor is not None else None
+                self._selector = ModelSelector(
+                    self.provider.models, lambda name: build_chat_model(settings, mode, name, on_response=hook))
             all_tools = [course_search_tool(), *self.hardware_tools]
             self._tool_tokens = estimate_tool_schema_tokens(all_tools)
             self._agent = build_agent(
@@ -152,9 +192,10 @@ class Tutor:
         return {"mode": self.mode, "model": self.model, "reason": self.provider.reason,
                 "setup_hint": self.provider.setup_hint}
 
-    def ask(self, question: str, thread_id: str = "default") -> TutorAnswer:
+    def ask(self, question: str, thread_id: str = "default", *, student_id: str | None = None,
+            offline: bool = False) -> TutorAnswer:
         answer: TutorAnswer | None = None
-        for event in self.stream(question, thread_id):
+        for event in self.stream(question, thread_id, student_id=student_id, offline=offline):
             if event.kind == "done":
                 answer = event.payload
         assert answer is not None
@@ -181,7 +222,8 @@ class Tutor:
     def reset(self, thread_id: str) -> None:
         self._threads.drop(thread_id)
 
-    def stream(self, question: str, thread_id: str = "default") -> Iterator[TutorEvent]:
+    def stream(self, question: str, thread_id: str = "default", *, student_id: str | None = None,
+               offline: bool = False) -> Iterator[TutorEvent]:
         started = time.perf_counter()
         question = sanitize_text(question if isinstance(question, str) else str(question or "")).strip()
         yield TutorEvent("status", self.status())
@@ -205,14 +247,15 @@ class Tutor:
         # so wait only a bounded time rather than hang the next question.
         acquired = memory.lock.acquire(timeout=THREAD_LOCK_WAIT_S)
         try:
-            for event in self._turn(question, memory, started):
+            for event in self._turn(question, memory, started, student_id=student_id, offline_now=offline):
                 yield self._scrubbed(event)
         finally:
             if acquired:
                 memory.lock.release()
 
     # --- one turn ----------------------------------------------------------------
-    def _turn(self, question: str, memory: ThreadMemory, started: float) -> Iterator[TutorEvent]:
+    def _turn(self, question: str, memory: ThreadMemory, started: float, *, student_id: str | None = None,
+              offline_now: bool = False) -> Iterator[TutorEvent]:
         notices: list[str] = []
         parsed = parse_hardware_question(question)
         previous = memory.hardware
@@ -224,7 +267,11 @@ class Tutor:
         retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
         context = TurnContext(retriever=self._retriever, required_tool=required_tool(hardware, {tool.name for tool in self.hardware_tools}))
         context.add_sources(response.passages)
-        yield TutorEvent("sources", source_dicts(context.sources))
+        # Without a model the answer is known now: its sources event is the only one, so a
+        # refusal never shows the unrelated passages it was not built from.
+        planned = offline_turn(question, hardware, context.sources, response) if self._agent is None else None
+        shown = planned.sources if planned is not None else list(context.sources)
+        yield TutorEvent("sources", source_dicts(shown))
         for notice in notices:
             yield TutorEvent("notice", notice)
 
@@ -234,14 +281,24 @@ class Tutor:
         reported: list[int] = []
         generation_off = self.provider.reason if self.provider.mode == "offline" else None
         mode = self.provider.mode
+        usage: dict[str, Any] = {"key_kind": self.key_kind if self.provider.mode == "groq" else None}
+        if offline_now and self._agent is not None:
+            mode, generation_off = "offline", OFFLINE_NOW
+            notices.append(OFFLINE_NOW)
+            usage["offline_reason"] = "student_asked"
+            yield TutorEvent("notice", OFFLINE_NOW)
 
-        if self._agent is not None:
+        if self._agent is not None and not offline_now:
+            governed = self._governed_turn(student_id)
+            context.governed = governed
             try:
-                answer_text = yield from self._generate(
-                    question, hardware, response, memory, context, tool_calls, notices, deadline=TurnDeadline(self.settings.turn_deadline_s, started)
+                answer_text = yield from self._generate_shrinking(
+                    question, hardware, response, memory, context, tool_calls, notices,
+                    deadline=TurnDeadline(self.settings.turn_deadline_s, started),
                 )
             except ProviderFailure as failure:
                 log.info("model call failed: %s", failure)
+                usage["offline_reason"] = failure.kind
                 mode = "offline"
                 generation_off = failure.notice(self.provider.mode, self.model)
                 yield from self._flush_notices(context, notices)
@@ -249,12 +306,20 @@ class Tutor:
                 yield TutorEvent("notice", generation_off)
             except Exception as exc:  # anything unexpected still ends in an answer
                 failure = classify(exc, self._secrets())
+                usage["offline_reason"] = failure.kind
                 trace = "".join(traceback.format_exception(exc))
                 log.error("tutor turn failed: %s", scrub(trace, self._secrets()))
                 mode = "offline"
                 generation_off = failure.notice(self.provider.mode, self.model)
                 notices.append(generation_off)
                 yield TutorEvent("notice", generation_off)
+            finally:
+                if governed is not None:
+                    governed.finish()
+                    usage["queue_wait_s"] = round(governed.waited_s, 3)
+                    if governed.refusal and usage.get("offline_reason") in ("queue", "too_large"):
+                        usage["offline_reason"] = governed.refusal
+            usage.update(_usage_of(context.model_calls), rate_limited=context.rate_limited)
             yield from self._flush_notices(context, notices)
             prompt_tokens = [call["prompt_tokens"] for call in context.model_calls]
             reported = [call["reported_prompt_tokens"] for call in context.model_calls if "reported_prompt_tokens" in call]
@@ -276,17 +341,15 @@ class Tutor:
 
         answer_sources = list(context.sources)
         if answer_text is None:
-            numbered = list(enumerate(context.sources, start=1))
-            answer_text, from_course, offline_calls = compose_offline(question, hardware, numbered, response)
+            planned = planned or offline_turn(question, hardware, context.sources, response)
+            answer_text, from_course, offline_calls = planned.text, planned.from_course, planned.tool_calls
             for call in offline_calls:
                 yield TutorEvent("tool_start", {"id": call["id"], "name": call["name"], "args": call["args"]})
                 yield TutorEvent("tool_end", {**call, "error": False})
             tool_calls.extend(offline_calls)
-            if not from_course and not offline_calls:
-                # A refusal shows no unrelated passages: only its suggested section, if any.
-                cited = [int(n) for n in re.findall(r"\[(\d+)\]", answer_text)]
-                answer_text, kept = offline.sources_for_refusal(answer_text, context.sources, cited)
-                answer_sources = kept
+            answer_sources = planned.sources
+            if answer_sources != shown:
+                # A refusal after a failed model call shows only its suggested section, if any.
                 yield TutorEvent("sources", source_dicts(answer_sources))
         else:
             answer_text = self._mark_general_knowledge(answer_text, response, tool_calls)
@@ -305,19 +368,51 @@ class Tutor:
             sources=source_dicts(answer_sources),
             tool_calls=[{"name": c["name"], "args": c["args"], "result": c["result"]} for c in tool_calls],
             mode=mode,
-            model=self.model if mode != "offline" else None,
+            model=(context.model_calls[-1]["model"] if context.model_calls else self.model) if mode != "offline" else None,
             notices=notices,
             answered_from_course=from_course,
             generation_off_reason=generation_off,
             prompt_tokens=prompt_tokens,
             reported_prompt_tokens=reported,
             timings=timings,
+            usage=usage,
         )
         log.info(
             "turn mode=%s model=%s prompt_tokens=%s reported=%s timings=%s notices=%d",
             mode, answer.model, prompt_tokens, reported, timings, len(notices),
         )
         yield TutorEvent("done", answer)
+
+    def _governed_turn(self, student_id: str | None) -> GovernedTurn | None:
+        if self.governor is None or self._selector is None:
+            return None
+        models = self._selector.remaining() if self.settings.budget_fallback_models else [self._selector.name]
+        return GovernedTurn(self.governor, student_id, models, key_kind=self.key_kind,
+                            max_wait_s=self.settings.max_queue_wait_s,
+                            completion_cap=self.settings.max_completion_tokens, sleep=self._sleep,
+                            own_keys_allowed=self.settings.groq_key_policy != "class")
+
+    def _on_response(self, model: str, status: int, headers: Any) -> None:
+        """Every Groq response's x-ratelimit-* headers correct the key governor's budget."""
+        if self.governor is not None and model:
+            self.governor.observe(model, parse_headers(headers))
+
+    def _generate_shrinking(self, question, hardware, response, memory, context, tool_calls, notices,
+                            deadline=None) -> Iterator[TutorEvent]:
+        """`_generate`; a 413 "Request too large" gets one retry with 60% of the prompt it sent."""
+        try:
+            return (yield from self._generate(question, hardware, response, memory, context, tool_calls,
+                                              notices, deadline=deadline))
+        except ProviderFailure as failure:
+            if failure.kind != "too_large":
+                raise
+            log.info("request too large; retrying with a smaller prompt")
+            sent = context.model_calls[0]["prompt_tokens"] if context.model_calls else self.settings.prompt_token_budget
+            context.model_calls.clear()
+            if context.governed is not None:
+                context.governed.finish()  # leave the queue; the smaller turn queues again
+            return (yield from self._generate(question, hardware, response, memory, context, tool_calls,
+                                              notices, deadline=deadline, budget=max(1, int(sent * 0.6))))
 
     def _generate(
         self,
@@ -329,6 +424,7 @@ class Tutor:
         tool_calls: list[dict[str, Any]],
         notices: list[str],
         deadline: TurnDeadline | None = None,
+        budget: int | None = None,
     ) -> Iterator[TutorEvent]:
         """Run the agent; yields events and returns the final answer text.
 
@@ -336,10 +432,19 @@ class Tutor:
         stream ended without saying it was finished (a cut connection).
         """
         retrieved = len(context.sources)
-        messages = self.build_messages(question, hardware, response, memory.turns, context)
+        messages = self.build_messages(question, hardware, response, memory.turns, context, budget=budget)
         if len(context.sources) != retrieved:
             # Passages that did not fit the budget are not citable: show only what the model saw.
             yield TutorEvent("sources", source_dicts(context.sources))
+        if context.governed is not None:
+            # Wait for the key's budget (queue events); the turn deadline starts once admitted.
+            yield from context.governed.admit(self.estimate_prompt_tokens(messages))
+            if deadline is not None:
+                deadline.at = time.perf_counter() + deadline.seconds
+            if context.governed.switched_from and not any("bugünkü kotası doldu" in n for n in notices):
+                notice = budget_switch_notice(context.governed.switched_from, context.governed.model, self.key_kind)
+                notices.append(notice)
+                yield TutorEvent("notice", notice)
         pending: dict[str, dict[str, Any]] = {}
         final: str | None = None
         guard = StreamGuard(self._secrets())
@@ -402,10 +507,11 @@ class Tutor:
         response: SearchResponse,
         turns: Sequence[Turn],
         context: TurnContext,
+        budget: int | None = None,
     ) -> list[BaseMessage]:
         reserve = TOOL_RESULT_RESERVE.get(context.required_tool or "", TOOL_ROUNDTRIP_RESERVE)
         plan = plan_prompt(
-            budget=self.settings.prompt_token_budget,
+            budget=budget or self.settings.prompt_token_budget,
             system_tokens=system_prompt_tokens(),
             tool_tokens=self._tool_tokens,
             question=question,
@@ -436,6 +542,10 @@ class Tutor:
         body = user_message(format_passages(numbered, plan.passage_max_chars), question, "; ".join(hints))
         messages.append(HumanMessage(body))
         return messages
+
+    def estimate_prompt_tokens(self, messages: Sequence[BaseMessage]) -> int:
+        """The first model call's prompt as the governor counts it: system prompt, tool schemas, messages."""
+        return system_prompt_tokens() + self._tool_tokens + estimate_messages_tokens(messages)
 
     # --- helpers -----------------------------------------------------------------
     def _validate(self, question: str) -> str | None:

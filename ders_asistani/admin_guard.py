@@ -131,6 +131,16 @@ class AdminGuard:
             row.locked_until = now + timedelta(seconds=wait) if wait else None
             return LoginResult(False, wait_s=wait)
 
+    def unlock(self) -> int:
+        """Clear the failure counter and the lock (the instructor, from the server's shell); returns the failures cleared."""
+        self._ensure_tables()
+        with Session(self.engine) as session, session.begin():
+            row = session.get(LoginAttemptRow, _SCOPE, with_for_update=True)
+            if row is None:
+                return 0
+            cleared, row.failures, row.locked_until = row.failures, 0, None
+            return cleared
+
     def session_valid(self, token: str | None) -> bool:
         if not token:
             return False

@@ -13,8 +13,13 @@ from typing import Sequence
 
 import typer
 
-from ders_asistani.commands import hardware, index, models, offline_eval, retrieval, tutor
+from typer._click import exceptions as click_errors
+
+from ders_asistani.commands import admin, hardware, index, models, offline_eval, retrieval, tutor
+from ders_asistani.usage_errors import EXIT_USAGE, use_turkish_help_panels, usage_message
 from turkish.sanitize import sanitize_text
+
+use_turkish_help_panels()
 
 app = typer.Typer(
     name="ders-asistani",
@@ -32,7 +37,7 @@ def _root() -> None:
     """Küçük dil modelleri dersi için Türkçe ders asistanı."""
 
 
-for module in (index, hardware, retrieval, offline_eval, tutor, models):
+for module in (index, hardware, retrieval, offline_eval, tutor, admin, models):
     module.register(app)
 
 
@@ -74,16 +79,29 @@ def friendly_error(exc: BaseException) -> str | None:
 def run(argv: Sequence[str]) -> int:
     """The CLI with clean arguments and Turkish messages instead of tracebacks; returns the exit status."""
     try:
-        app(args=clean_args(argv), prog_name="ders-asistani")
-    except SystemExit as done:  # typer's standalone mode reports usage errors and exit codes this way
+        result = app(args=clean_args(argv), prog_name="ders-asistani", standalone_mode=False)
+    except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except click_errors.NoArgsIsHelpError as help_screen:
+        help_screen.show()
+        return EXIT_USAGE
+    except click_errors.UsageError as wrong:
+        typer.echo(f"Kullanım hatası: {usage_message(wrong)}", err=True)
+        return EXIT_USAGE
+    except click_errors.Abort:
+        typer.echo("İptal edildi.", err=True)
+        return 1
+    except click_errors.ClickException as failed:
+        typer.echo(f"Hata: {failed.format_message()}", err=True)
+        return failed.exit_code
     except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a message
         message = friendly_error(exc)
         if message is None:
             raise
         typer.echo(f"Hata: {message}", err=True)
         return EXIT_ENVIRONMENT
-    return 0
+    # Without standalone mode typer returns an explicit `typer.Exit`'s code, else the command's value.
+    return result if isinstance(result, int) else 0
 
 
 def main() -> None:

@@ -75,6 +75,19 @@ class Settings(BaseSettings):
     # Longest answer one model call may write (max_tokens); bounds time and quota per call.
     max_completion_tokens: int = 1024
     groq_max_retries: int = 2
+    # The class key's governor (chains/governor.py): shared budget, fair queue, per-student share.
+    class_governor: bool = True
+    # Per model limits of the key before Groq's headers correct them (free tier, groq-limits.md).
+    groq_limit_rpm: int = 30
+    groq_limit_rpd: int = 1000
+    groq_limit_tpm: int = 8000
+    groq_limit_tpd: int = 200000
+    # Uncached tokens one student may spend a day on the class key; None: twice TPD / 40.
+    class_tokens_per_student_per_day: int | None = None
+    # Longest wait in the class queue before the turn is answered offline.
+    max_queue_wait_s: float = 60.0
+    # When a model's daily budget is gone, let the fallback models (their own Groq budget) answer.
+    budget_fallback_models: bool = True
     ollama_base_url: str = "http://127.0.0.1:11434"
     ollama_model: str = "llama3.2"
     # Any server speaking the OpenAI chat API (vLLM, llama-server, LM Studio, Ollama's /v1).
@@ -100,6 +113,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("class_tokens_per_student_per_day", mode="before")
+    @classmethod
+    def _empty_share(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("groq_api_key", "admin_password", "course_access_code", mode="before")
     @classmethod

@@ -278,6 +278,18 @@ def four_bit_note(gguf_gb: float, bnb_gb: float) -> str:
     )
 
 
+def default_four_bit_note(req: EstimateRequest) -> str | None:
+    """For a calculator set to GGUF Q4_K_M (inference): it is the "4-bit" default; what bitsandbytes 4-bit gives."""
+    if req.mode != "inference" or not req.quant or resolve_quant(req.quant).id != UNQUALIFIED_4BIT:
+        return None
+    this = estimate(req)
+    other = estimate(req.model_copy(update={"quant": UNQUALIFIED_4BIT_ALTERNATIVE}))
+    return (
+        f"GGUF Q4_K_M, belirtilmemiş \"4-bit\" için varsayılan biçimdir (sohbette de): GGUF Q4_K_M ile ≈ "
+        f"{explain.tr_number(this.total_gb)} GB; bitsandbytes 4-bit ile ≈ {explain.tr_number(other.total_gb)} GB."
+    )
+
+
 def _resolve(req: EstimateRequest) -> _Resolved:
     if req.model:
         model = resolve_model(req.model)  # a named model wins over --params: its exact size is known

@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from ders_asistani.ui import chat, render, resources
+from ders_asistani.ui import chat, identity, render, resources
 from ders_asistani.ui.access import require_access
 from ders_asistani.ui.own_key import key_kind, own_key, sidebar_box
 from ders_asistani.ui.feedback import feedback_widget
@@ -73,7 +73,8 @@ if question:
         try:
             with st.spinner("Asistan hazırlanıyor…"):
                 tutor = resources.session_tutor(settings, own_key(settings))
-            reply = chat.stream_answer(tutor, question, st.session_state.thread_id, banner)
+            reply = chat.stream_answer(tutor, question, st.session_state.thread_id, banner,
+                                       student_id=identity.student_id())
         except Exception as exc:  # the tutor should not raise; if it does, stay polite
             log.exception("answer failed")
             reply = {"role": "assistant", "id": "", "question": question, "content": chat.POLITE_ERROR,

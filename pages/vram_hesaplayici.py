@@ -44,11 +44,12 @@ with right:
     gpu_count = st.number_input("GPU sayısı", 1, 16, 1, key="gpu_count")
 
 try:
-    from hardware.estimate import EstimateRequest, estimate
+    from hardware.estimate import EstimateRequest, default_four_bit_note, estimate
 
-    result = estimate(EstimateRequest(model=model_id, params=params, quant=quant, context=int(context),
-                                      batch=int(batch), mode=mode, gpu=gpu_id, vram=vram,
-                                      gpus=int(gpu_count))).to_full_dict()
+    request = EstimateRequest(model=model_id, params=params, quant=quant, context=int(context), batch=int(batch),
+                              mode=mode, gpu=gpu_id, vram=vram, gpus=int(gpu_count))
+    result = estimate(request).to_full_dict()
+    four_bit_note = default_four_bit_note(request)
 except HardwareInputError as exc:
     st.error(str(exc))
     st.stop()
@@ -79,7 +80,7 @@ with rule_col:
 with detail_col:
     st.markdown("**Ayrıntılı tahmin**")
     st.markdown(f"### {result['total_gb']:.1f} GB")
-    for note in result.get("notes") or []:
+    for note in [*([four_bit_note] if four_bit_note else []), *(result.get("notes") or [])]:
         st.caption(f"• {note}")
 
 fitting = calc.fitting_gpus(result)

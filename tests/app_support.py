@@ -14,8 +14,11 @@ CHAT_PAGE = "pages/sohbet.py"
 CALCULATOR_PAGE = "pages/vram_hesaplayici.py"
 KNOWLEDGE_PAGE = "pages/bilgi_tabani.py"
 
-_PREFIXES = ("GROQ_", "OLLAMA_", "CHROMA_", "LLM_PROVIDER", "ADMIN_PASSWORD", "DATABASE_URL",
-             "KNOWLEDGE_DIR", "STORAGE_DIR", "RETRIEVAL_K")
+def is_setting_env(name: str) -> bool:
+    """True for an environment variable the app's Settings would read (every field, any case)."""
+    from ders_asistani.settings import Settings
+
+    return name.lower() in Settings.model_fields
 
 
 def isolate_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, knowledge: Path, **env: str) -> Path:
@@ -24,7 +27,7 @@ def isolate_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, knowledge: Path
 
     monkeypatch.chdir(tmp_path)  # no stray .env
     for key in list(os.environ):
-        if key.startswith(_PREFIXES):
+        if is_setting_env(key):
             monkeypatch.delenv(key, raising=False)
     storage = tmp_path / "storage"
     monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge))
@@ -48,9 +51,11 @@ class FakeTutor:
 
     events: list[Event]
     calls: list[tuple[str, str]] = field(default_factory=list)
+    options: list[dict[str, Any]] = field(default_factory=list)  # student_id, offline per call
 
-    def stream(self, question: str, thread_id: str):
+    def stream(self, question: str, thread_id: str, **options: Any):
         self.calls.append((question, thread_id))
+        self.options.append(options)
         yield from self.events
 
 
@@ -86,7 +91,7 @@ def free_port() -> int:
 
 def offline_env(knowledge: Path, storage: Path, **extra: str) -> dict[str, str]:
     """Environment for a server process: offline, private folders, no telemetry."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_PREFIXES)}
+    env = {k: v for k, v in os.environ.items() if not is_setting_env(k)}
     env.update(
         KNOWLEDGE_DIR=str(knowledge), STORAGE_DIR=str(storage), LLM_PROVIDER="offline",
         HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False",

@@ -220,13 +220,15 @@ def estimate_prompt_tokens(body: dict[str, Any]) -> int:
 
 
 def _ratelimit_headers() -> dict[str, str]:
+    # A generous (paid-tier-like) key, so the tutor's key governor never makes a test wait;
+    # tests/groq_limits_stub.py enforces the free tier's real limits and sends real numbers.
     return {
-        "x-ratelimit-limit-requests": "1000",
-        "x-ratelimit-limit-tokens": "8000",
-        "x-ratelimit-remaining-requests": "999",
-        "x-ratelimit-remaining-tokens": "7000",
-        "x-ratelimit-reset-requests": "1m26.4s",
-        "x-ratelimit-reset-tokens": "7.5s",
+        "x-ratelimit-limit-requests": "1000000",
+        "x-ratelimit-limit-tokens": "10000000",
+        "x-ratelimit-remaining-requests": "999999",
+        "x-ratelimit-remaining-tokens": "9990000",
+        "x-ratelimit-reset-requests": "86.4ms",
+        "x-ratelimit-reset-tokens": "60ms",
     }
 
 
@@ -304,6 +306,13 @@ class GroqStub:
             responder = self._queue.popleft() if self._queue else self.default
         return responder(request) if callable(responder) else responder
 
+    def admit(self, request: RecordedRequest) -> Reply | None:
+        """Hook for a limit-enforcing subclass: a refusal reply, or None to answer."""
+        return None
+
+    def ratelimit_headers(self, reply: Reply) -> dict[str, str]:
+        return _ratelimit_headers()
+
     def key_refused(self, request: RecordedRequest) -> bool:
         return self.valid_keys is not None and request.api_key not in self.valid_keys
 
@@ -345,6 +354,10 @@ class GroqStub:
             return
         if self.key_refused(request):
             self._send_json(handler, invalid_api_key())
+            return
+        refusal = self.admit(request)
+        if refusal is not None:  # tests/groq_limits_stub.py: 429 / 413 as Groq sends them
+            self._send_json(handler, refusal)
             return
         reply = self._next_reply(request)
         if reply.delay_s:
@@ -415,7 +428,7 @@ class GroqStub:
         handler.send_response(reply.status)
         handler.send_header("content-type", "application/json")
         handler.send_header("content-length", str(len(data)))
-        for key, value in {**_ratelimit_headers(), **reply.headers}.items():
+        for key, value in {**self.ratelimit_headers(reply), **reply.headers}.items():
             handler.send_header(key, value)
         handler.end_headers()
         handler.wfile.write(data)
@@ -429,7 +442,7 @@ class GroqStub:
         handler.send_header("content-type", "text/event-stream")
         handler.send_header("cache-control", "no-cache")
         handler.send_header("connection", "close")
-        for key, value in {**_ratelimit_headers(), **reply.headers}.items():
+        for key, value in {**self.ratelimit_headers(reply), **reply.headers}.items():
             handler.send_header(key, value)
         handler.end_headers()
         base = {

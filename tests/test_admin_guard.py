@@ -76,3 +76,22 @@ def test_session_expires_and_logout_is_seen_by_every_process(tmp_path) -> None:
     second.logout(token)
     assert not first.session_valid(token)
     assert not first.session_valid(None) and not first.session_valid("uydurma")
+
+
+def test_unlock_from_the_server_lets_the_instructor_in_at_once(tmp_path, monkeypatch) -> None:
+    from ders_asistani.cli import run
+
+    clock = FakeClock()
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    guard = AdminGuard(AppDatabase(url).engine, 30, clock)
+    for _ in range(FREE_FAILURES + 3):
+        guard.attempt("yanlis", "dogru")
+    assert guard.attempt("dogru", "dogru").locked
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert run(["admin-unlock", "--json"]) == 0
+
+    assert guard.wait_seconds() == 0
+    assert guard.attempt("dogru", "dogru").ok
+    assert guard.unlock() == 0  # nothing left to clear

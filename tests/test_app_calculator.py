@@ -88,3 +88,11 @@ def test_ask_the_assistant_carries_the_case_into_the_chat(at, monkeypatch) -> No
     question = tutor.calls[0][0]
     assert "Llama 3.1 8B" in question and "GeForce RTX 3060 12GB" in question and "4096" in question
     assert "Evet, sığar." in texts(at)
+
+
+def test_default_gguf_4bit_says_it_is_the_4bit_default_and_what_bitsandbytes_gives(at) -> None:
+    # Same numbers as the chat's unqualified "4-bit" answer (tests/test_conversations.py "4bit-default-named").
+    page = texts(at)
+    assert "GGUF Q4_K_M ile ≈ 5,9 GB" in page and "bitsandbytes 4-bit ile ≈ 7,2 GB" in page
+    at.selectbox(key="quant").set_value("int4").run()
+    assert "bitsandbytes 4-bit ile ≈" not in texts(at)

@@ -28,7 +28,8 @@ def test_json_completion_has_openai_shape_and_ratelimit_headers(stub):
     assert body["object"] == "chat.completion"
     assert body["choices"][0]["message"] == {"role": "assistant", "content": "Merhaba"}
     assert body["usage"]["prompt_tokens"] > 0
-    assert response.headers["x-ratelimit-limit-tokens"] == "8000"
+    assert int(response.headers["x-ratelimit-limit-tokens"]) > 0  # a generous tier; groq_limits_stub enforces the free one
+    assert response.headers["x-ratelimit-reset-tokens"].endswith("s")
     assert "retry-after" not in response.headers
     assert stub.requests[0].messages[0]["content"] == "selam"
 

@@ -165,3 +165,10 @@ def test_bundled_catalog_matches_the_generator() -> None:
 )
 def test_short_gpu_names_only_match_whole_words(text: str, expected: list[str]) -> None:
     assert [gpu.name for gpu in catalog.find_gpus_in_text(text)] == expected
+
+
+def test_only_the_unqualified_4bit_format_is_labelled_as_the_default() -> None:
+    from hardware.estimate import UNQUALIFIED_4BIT
+
+    defaults = [q.id for q in catalog.all_quants() if "varsayılan" in q.label]
+    assert defaults == [UNQUALIFIED_4BIT]

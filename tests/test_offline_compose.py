@@ -128,3 +128,171 @@ def test_a_refusal_keeps_only_its_suggested_section_as_source():
     assert kept == [passages[1]] and text.endswith("d2.md [1]")
     text, kept = offline.sources_for_refusal(NOT_COVERED_SHORT, passages, [])
     assert kept == [] and text == NOT_COVERED_SHORT
+
+
+# --- block reading: headings without a blank line, colon lines, fenced legends, label paragraphs ------------
+RNN = """RNN, Transformer ve Attention Mekanizmaları
+LLM'lerin başarısının arkasında çeşitli teknolojiler ve mimariler bulunmaktadır. Bunlardan bazıları RNN (Recurrent Neural Networks), Transformer ve Attention mekanizmalarıdır.
+
+RNN (Recurrent Neural Networks)
+RNN'ler, sıralı verilerle çalışmak için tasarlanmış nöral ağlardır. Her adımda, girdiyi ve önceki gizli durumu alarak yeni bir gizli durum üretirler. Bu şekilde, geçmiş bilgileri hatırlayabilir ve sıralı veriler üzerinde işlem yapabilirler. Ancak, RNN'ler uzun dizilerdeki bağımlılıkları öğrenmede zorlanabilirler ve bu da performanslarını sınırlayabilir.
+"""
+
+FLEX = """## Açık Modellerin Faydaları
+
+**Esneklik** - Açık modellerle çalışmak, farklı modelleri kullanma veya birleştirme konusunda esneklik sağlar. Bunun bir örneği, kullanıcıların arayüzde doğrudan kullanılan modeli seçebildiği [HuggingChat Asistanlarıdır](https://huggingface.co/chat):
+
+![Choose Model](model.png)
+
+## Farklı Açık Modelleri Keşfetmek
+"""
+
+FORMULA = """### Bellek Hesaplama Formülü
+```
+Minimum VRAM = (Parametre Sayısı × 2 × Precision) + Ara Bellek
+- Parametre Sayısı: Modelin milyar cinsinden boyutu
+- Precision: FP16 için 2 byte, INT8 için 1 byte
+- Ara Bellek: Yaklaşık model boyutunun %20'si
+```
+"""
+
+LOGIC = """## Mantıksal Düşünme Karşılaştırması
+
+*En Mantıklı Model:* Mistral 7B, mantıksal problemleri çözmede ve adım adım düşünmede en başarılı model. Özellikle matematik ve programlama problemlerinde çok iyi.
+
+*Yakın Takipçi:* Mixtral, mantıksal düşünmede Mistral'e yakın performans gösteriyor ve bazı durumlarda daha detaylı açıklamalar yapabiliyor.
+"""
+
+OPEN = """## Açık Kaynak Modeller Nedir?
+
+Bu, toplulukta çokça tartışmaya yol açmıştır. Bir modelin açık kaynak tanımıyla uyumlu olması için aşağıdaki bilgilerin kamuya açık olması gerekir:
+
+- Modeli eğitmek için kullanılan veri setleri.
+- Değerlendirme kodu.
+"""
+
+
+def test_a_title_line_right_above_its_paragraph_is_a_heading_not_a_sentence():
+    blocks = passage_blocks(RNN)
+    assert {b.heading for b in blocks} == {"RNN, Transformer ve Attention Mekanizmaları", "RNN (Recurrent Neural Networks)"}
+    assert not any(b.search_text.startswith(("RNN (Recurrent", "RNN, Transformer")) for b in blocks)
+    text, _, answered = compose("rnn geçmiş adımları nasıl aklında tutuyor", _one(RNN), off_topic=False, relevance=0.55)
+    assert answered and "Her adımda, girdiyi ve önceki gizli durumu alarak yeni bir gizli durum üretirler." in text
+
+
+def test_a_colon_line_that_introduces_no_list_is_still_a_sentence():
+    text, _, answered = compose(
+        "kullanıcının hangi modelle konuşacağını kendisinin seçtiği bir örnek var mı", _one(FLEX), off_topic=False, relevance=0.58
+    )
+    assert answered and "doğrudan kullanılan modeli seçebildiği" in text
+    assert "Asistanlarıdır](https://huggingface.co/chat)." in text and ":" not in text.split("[1]")[0][-3:]
+    # A colon line pointing at what follows ("şu alanlarda") is never turned into a sentence.
+    assert not any("şu alanlarda" in b.search_text for b in passage_blocks("Mistral şu alanlarda başarılı:\n\n## Sonra\n"))
+
+
+def test_only_the_colon_sentence_introduces_the_list_the_sentences_before_it_stay_prose():
+    blocks = passage_blocks(OPEN)
+    listed = next(b for b in blocks if b.kind == "list")
+    assert listed.intro.startswith("Bir modelin açık kaynak tanımıyla") and "tartışmaya" not in listed.intro
+    assert any(b.kind == "prose" and "tartışmaya" in b.search_text for b in blocks)
+
+
+def test_a_formula_fence_with_its_legend_is_read_as_text():
+    text, _, answered = compose("FP16'da her parametre kaç byte tutuyor", _one(FORMULA), off_topic=False, relevance=0.66)
+    assert answered and "- Precision: FP16 için 2 byte, INT8 için 1 byte" in text
+    assert "Minimum VRAM = (Parametre Sayısı × 2 × Precision) + Ara Bellek:" in text
+
+
+def test_label_paragraphs_in_a_row_are_quoted_as_one_list():
+    text, _, answered = compose("mantık sorularında mistral 7b mi mixtral mi", _one(LOGIC), off_topic=False, relevance=0.9)
+    assert answered
+    assert "- *En Mantıklı Model:* Mistral 7B, mantıksal problemleri çözmede" in text
+    assert "- *Yakın Takipçi:* Mixtral, mantıksal düşünmede" in text
+
+
+def test_a_short_root_with_another_suffix_counts_a_little():
+    from chains.offline_quote import soft_matches
+
+    assert soft_matches({"adiml", "kuruy", "tranf"}, {"adimd", "kurul", "trans", "model"}) == {"adiml", "kuruy", "tranf"}
+    assert soft_matches({"gecmi"}, {"girdi"}) == set()
+
+
+FAQ = """## 🤔 Sık Sorulan Sorular
+
+> "API anahtarım çalışmıyor, ne yapmalıyım?"
+* Anahtarın tam olarak kopyalandığından emin olun
+* Boşluk ve özel karakterleri kontrol edin
+* Hesabınızın aktif olduğundan emin olun
+"""
+
+LANGCHAIN = """## 📚 LangChain Nedir?
+LangChain, büyük dil modellerini (LLM) uygulamalarla entegre etmek için kullanılan açık kaynak bir framework'tür. 2022'de Harrison Chase tarafından oluşturulmuş ve kısa sürede AI geliştirme dünyasının vazgeçilmez araçlarından biri haline gelmiştir.
+
+### 💻 Kaynak ve Dokümanlar
+
+- GitHub: https://github.com/langchain-ai/langchain
+- Resmi Dokümantasyon: https://python.langchain.com/
+- Topluluk: https://discord.gg/6adMQxSpJS
+"""
+
+FALCON = """### Falcon
+
+Teknoloji İnovasyon Enstitüsü (**TII**) tarafından oluşturulan Falcon bir LLM'dir. Falcon-40B, 40 milyar parametre üzerinde eğitilmiştir ve daha az hesaplama bütçesiyle GPT-3'ten daha iyi performans gösterdiği kanıtlanmıştır. Bu, FlashAttention algoritması ve çıkarım zamanında bellek gereksinimlerini azaltan çoklu sorgu dikkat mekanizması kullanımı sayesinde mümkün olmuştur.
+"""
+
+REQUIREMENTS = """| Gereksinim             | Açıklama                                 | Öncelik  |
+| ---------------------- | ---------------------------------------- | -------- |
+| Groq Hesabı            | api.groq.com üzerinden ücretsiz kayıt    | Zorunlu  |
+| cURL                   | Komut satırı aracı (çoğu sistemde yüklü) | Zorunlu  |
+| Temel Terminal Bilgisi | Basit komutları çalıştırabilme           | Önerilen |
+"""
+
+
+def test_a_faq_question_introduces_its_answer_list_and_is_never_the_answer_itself():
+    assert not quotable("API anahtarım çalışmıyor, ne yapmalıyım?")
+    text, _, answered = compose("api anahtarim calismiyor ne yapmaliyim", _one(FAQ), off_topic=False, relevance=0.95)
+    assert answered and "- Anahtarın tam olarak kopyalandığından emin olun" in text
+    assert "- Hesabınızın aktif olduğundan emin olun" in text
+
+
+def test_web_addresses_are_not_words_of_the_answer():
+    text, _, answered = compose("langchain ne zaman cikti kim yapti", _one(LANGCHAIN), off_topic=False, relevance=0.68)
+    assert answered and "2022'de Harrison Chase tarafından oluşturulmuş" in text and "github.com" not in text
+
+
+def test_a_short_paragraph_is_quoted_whole():
+    text, _, answered = compose("falcon'un bu kadar verimli olmasının arkasındaki teknik numaralar ne", _one(FALCON),
+                                off_topic=False, relevance=0.5)
+    assert answered and "FlashAttention algoritması ve çıkarım zamanında bellek gereksinimlerini azaltan" in text
+    assert "Falcon-40B, 40 milyar parametre" in text
+
+
+def test_table_rows_that_share_a_question_term_come_with_the_best_row():
+    text, _, answered = compose("komut satırından pek anlamıyorum, başlamak için mecburi mi", _one(REQUIREMENTS),
+                                off_topic=False, relevance=0.57)
+    assert answered and "| cURL | Komut satırı aracı (çoğu sistemde yüklü) | Zorunlu |" in text
+    assert "| Temel Terminal Bilgisi | Basit komutları çalıştırabilme | Önerilen |" in text
+    assert "Groq Hesabı" not in text
+
+
+def test_a_lower_ranked_passage_may_answer_with_a_near_full_match():
+    # The second passage shares "destek" in its text and "Mixtral" only in its heading: 1.9 of the 2 terms.
+    first = Passage(text="Büyük dil modelleri milyarlarca parametreye sahiptir.", source="a.md", section="")
+    second = Passage(text="## Mixtral'ın Öne Çıkan Özellikleri\n\nBirden fazla dilde kaliteli çıktılar üretebiliyor ve destek sunuyor.\n",
+                     source="k.md", section="")
+    text, cited, answered = compose("mixtral destek verir mi", [(1, first), (2, second)], off_topic=False, relevance=0.46)
+    assert answered and cited == [2] and "kaliteli çıktılar üretebiliyor ve destek sunuyor. [2]" in text
+
+
+def test_the_retrievers_word_neighbours_count_like_glossary_terms():
+    from chains.offline import course_answer, course_expansion
+    from vectorstore.types import SearchResponse
+
+    question = "minik modelleri tercih etmenin artısı ne"
+    response = SearchResponse(query=question, passages=[], expanded_query=question, neighbor_words=("küçük", "avantajları"))
+    assert course_expansion(response) == "küçük avantajları"
+    numbered = _one(SLIDES, source="slm-sunumu.txt")
+    without = course_answer(question, numbered, off_topic=False, relevance=0.39)
+    with_neighbours = course_answer(question, numbered, off_topic=False, expansion=course_expansion(response), relevance=0.39)
+    assert not without.answered_from_course
+    assert with_neighbours.answered_from_course and "- Daha az hesaplama gücü" in with_neighbours.text

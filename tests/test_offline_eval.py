@@ -37,6 +37,9 @@ def test_evaluate_counts_evidence_abstention_and_length_per_split():
     assert result["r"]["overall"]["evidence_share"] == 0.0 and result["r"]["splits"]["x"]["abstained"] == 1
     assert result["q"]["overall"]["max_chars"] == len(passage.text)
     assert result["r"]["misses"] == ["tune:a"]
+    # Per set and kind, for docs/offline-eval.md.
+    assert result["q"]["split_kinds"]["tune"]["direct"]["evidence_share"] == 1.0
+    assert result["r"]["split_kinds"]["x"]["unanswerable"]["abstained"] == 1
 
 
 # --- floors on the real evaluation sets (numbers: `ders-asistani eval offline`) ------------------------
@@ -47,7 +50,9 @@ from conftest import TEST_DATA  # noqa: E402
 from vectorstore.evaluation import load_eval_set  # noqa: E402
 
 # Measured level minus about two questions per split; they catch regressions, they are not targets.
-EVIDENCE_FLOORS = {"tune": 0.70, "holdout": 0.76, "fresh": 0.59, "unseen": 0.63, "unseen2": 0.58, "unseen3": 0.53}
+EVIDENCE_FLOORS = {"tune": 0.80, "holdout": 0.76, "fresh": 0.66, "unseen": 0.71, "unseen2": 0.66, "unseen3": 0.62, "unseen4": 0.79}
+# Unanswerable questions refused, measured minus one (docs/offline-eval.md).
+ABSTENTION_FLOORS = {"tune": 5, "holdout": 7, "unseen2": 14, "unseen3": 11, "unseen4": 9}
 
 
 @pytest.fixture(scope="module")
@@ -63,5 +68,7 @@ def test_offline_answers_quote_the_evidence_above_the_floor_and_above_the_old_pi
         assert ours["splits"][split]["evidence_share"] >= floor, (split, ours["splits"][split])
         assert ours["splits"][split]["evidence_share"] > old["splits"][split]["evidence_share"], split
     assert ours["overall"]["max_chars"] <= SCREEN_CHARS and ours["overall"]["over_screen"] == 0
-    # Clear refusals on unanswerable questions: at least 5 of the tuning split's 6.
-    assert ours["splits"]["tune"]["abstained"] >= 5
+    # Clear refusals on unanswerable questions, without refusing answerable ones.
+    for split, floor in ABSTENTION_FLOORS.items():
+        assert ours["splits"][split]["abstained"] >= floor, (split, ours["splits"][split])
+    assert ours["overall"]["answerable_abstained"] <= 16, ours["overall"]

@@ -172,3 +172,10 @@ def test_without_the_definition_bonus_those_passages_lose_first_place(settings_f
         assert not all(firsts), firsts
     finally:
         kb.close()
+
+
+def test_search_reports_the_course_words_it_searched_for_unknown_question_words(course_retriever):
+    # "ufak" is not a course word; the word-neighbour expansion searches nearby course words instead.
+    response = course_retriever.search("ufak modellerin artıları neler", k=3)
+    assert isinstance(response.neighbor_words, tuple)
+    assert response.neighbor_words and all(isinstance(word, str) and word for word in response.neighbor_words)

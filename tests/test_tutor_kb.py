@@ -75,3 +75,25 @@ def test_offline_answers_from_the_real_course(kb_settings, knowledge_base):
     assert re.search(r"daha küçük parametreye[^\n]*\[\d+\]", answer.answer)
     off = tutor.ask("Dünya kupasını 2018'de hangi ülke kazandı?", "t2")
     assert off.answer.startswith("Bu konu ders belgelerinde yok") and not off.answered_from_course
+
+
+@pytest.mark.parametrize("question", ["bugün hava nasıl?", "en iyi pizza nerede?"])
+def test_offline_refusal_never_streams_unrelated_sources(kb_settings, knowledge_base, question):
+    # The first (and only) sources event of an offline refusal lists no passage, or just the suggested section.
+    tutor = build_tutor(_settings(kb_settings, llm_provider="offline"), knowledge_base=knowledge_base)
+    events = list(tutor.stream(question, "t"))
+    answer = events[-1].payload
+    assert not answer.answered_from_course and answer.answer.startswith("Bu konu ders belgelerinde yok")
+    streamed = [e.payload for e in events if e.kind == "sources"]
+    assert streamed and all(len(s) <= 1 for s in streamed), streamed
+    assert streamed[-1] == answer.sources and len(answer.sources) <= 1
+    assert answer.answer.count("Bu konu ders belgelerinde yok") == 1  # one refusal, not doubled
+    if answer.sources:
+        assert "Öneri — en yakın ders bölümü" in answer.answer and "[1]" in answer.answer
+
+
+def test_offline_course_answer_streams_its_passages_once(kb_settings, knowledge_base):
+    tutor = build_tutor(_settings(kb_settings, llm_provider="offline"), knowledge_base=knowledge_base)
+    events = list(tutor.stream("küçük dil modellerinin avantajları neler", "t"))
+    streamed = [e.payload for e in events if e.kind == "sources"]
+    assert len(streamed) == 1 and streamed[0] == events[-1].payload.sources and len(streamed[0]) > 1

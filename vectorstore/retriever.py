@@ -553,6 +553,7 @@ class HybridRetriever:
             off_topic=ranked.relevance < self.config.offtopic_threshold,
             relevance=round(ranked.relevance, 4),
             expanded_query=ranked.expanded_query,
+            neighbor_words=tuple(dict.fromkeys(neighbor for _, neighbor, _ in neighbors)),
         )
 
     @staticmethod

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 OWNER_LOCK_NAME = "chroma.owner.lock"
 OWNER_LOCK_TIMEOUT_S = 5.0
+GENERATION_KEY = "ders_generation"  # collection metadata key of the change token on a Chroma server
 _PAGE = 2000
 T = TypeVar("T")
 
@@ -129,10 +130,13 @@ class ChunkStore:
     """The course chunks of one embedding model, in one Chroma collection."""
 
     def __init__(
-        self, client: Any, embeddings: "Embeddings", storage_dir: Path, model_id: str, owns_lock: bool = False
+        self, client: Any, embeddings: "Embeddings", storage_dir: Path, model_id: str, owns_lock: bool = False,
+        shared: bool = False,
     ) -> None:
         self.client = client
         self._owns_lock = owns_lock
+        # A Chroma server that other app processes (replicas, with their own STORAGE_DIR) also use.
+        self.shared = shared
         self.embeddings = embeddings
         self.storage_dir = storage_dir
         self.model_id = model_id
@@ -240,14 +244,37 @@ class ChunkStore:
         return self.storage_dir / f"generation-{self.collection_name}.txt"
 
     def generation(self) -> str:
-        """Changes after every ingest that modified the collection."""
+        """Changes after every ingest that modified the collection.
+
+        On a shared Chroma server the token lives in the collection's metadata, so
+        a replica sees another replica's re-index (its STORAGE_DIR is its own);
+        otherwise in a file under STORAGE_DIR.
+        """
+        if self.shared:
+            return self._server_generation()
         try:
             return self._generation_path().read_text(encoding="utf-8").strip() or "0"
         except FileNotFoundError:
             return "0"
 
+    def _server_generation(self) -> str:
+        from chromadb.errors import NotFoundError
+
+        try:
+            metadata = self.client.get_collection(self.collection_name).metadata or {}
+        except NotFoundError:  # a rebuild dropped it and has not recreated it yet
+            return "0"
+        return str(metadata.get(GENERATION_KEY) or "0")
+
     def bump_generation(self, token: str | None = None) -> str:
         token = token or uuid.uuid4().hex
+        if self.shared:
+            collection = self.collection
+            current = self.client.get_collection(self.collection_name).metadata or {}
+            # hnsw:* keys may not be passed back to modify(); the distance is fixed at creation.
+            kept = {k: v for k, v in current.items() if not k.startswith("hnsw:")}
+            collection.modify(metadata={**kept, GENERATION_KEY: token})
+            return token
         path = self._generation_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -282,4 +309,5 @@ def open_chunk_store(
         except BaseException:
             _release_owner_lock(settings.storage_dir)
             raise
-    return ChunkStore(client, embeddings, settings.storage_dir, model_id, owns_lock=not settings.chroma_host)
+    return ChunkStore(client, embeddings, settings.storage_dir, model_id, owns_lock=not settings.chroma_host,
+                      shared=bool(settings.chroma_host))

@@ -52,6 +52,9 @@ class SearchResponse:
     # 0..1: the signal `off_topic` is decided on (lexical coverage mixed with
     # semantic similarity when the retriever has it); equals coverage otherwise.
     relevance: float = 1.0
+    # Course words searched for question words the course never uses ("ufak" -> "küçük"),
+    # from `vectorstore.word_neighbors`; the offline composer matches them like glossary terms.
+    neighbor_words: tuple[str, ...] = ()
 
 
 class Retriever(Protocol):

@@ -67,7 +67,10 @@ def require_admin(settings: Any) -> bool:
             st.session_state[TOKEN_KEY] = result.token
             st.rerun()
         if result.wait_s > 0:
-            st.error(f"Parola yanlış ya da çok fazla deneme yapıldı. {_wait_text(result.wait_s)} sonra yeniden deneyin.")
+            st.error(
+                f"Parola yanlış ya da çok fazla deneme yapıldı. {_wait_text(result.wait_s)} sonra yeniden deneyin. "
+                "Sunucuya erişiminiz varsa kilidi hemen açabilirsiniz: `ders-asistani admin-unlock`"
+            )
         else:
             st.error("Parola yanlış.")
     return False

@@ -26,6 +26,7 @@ POLITE_ERROR = (
 )
 
 PENDING_KEY = "pending_question"
+OFFLINE_NOW_KEY = "offline_now"
 
 
 def init_state() -> None:
@@ -47,7 +48,28 @@ def take_pending() -> str | None:
     return st.session_state.pop(PENDING_KEY, None)
 
 
-def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot) -> dict[str, Any]:
+def _answer_offline_now(question: str) -> None:
+    """The waiting student's "Çevrimdışı cevabı şimdi al": ask again, offline, on the next run."""
+    messages = st.session_state.get("messages") or []
+    if messages and messages[-1].get("role") == "user" and messages[-1].get("content") == question:
+        messages.pop()  # the rerun shows the question again with its offline answer
+    st.session_state[PENDING_KEY] = question
+    st.session_state[OFFLINE_NOW_KEY] = True
+
+
+def _show_queue(slots: tuple[Any, Any], payload: Any, question: str, shown: list[bool]) -> None:
+    """'Sıranız: 3 — yaklaşık 40 sn', updated in place, and the offline button once."""
+    from chains.governed_turn import queue_text
+
+    text_slot, button_slot = slots
+    text_slot.info(queue_text(int(field(payload, "position", 1)), float(field(payload, "eta_s", 0.0))), icon="⏳")
+    if not shown:
+        button_slot.button("Çevrimdışı cevabı şimdi al", key=f"offline-now-{uuid.uuid4().hex[:8]}",
+                           on_click=_answer_offline_now, args=(question,))
+        shown.append(True)
+
+
+def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot, student_id: str | None = None) -> dict[str, Any]:
     """Run the tutor, showing tokens, tool calls and notices as they arrive.
 
     Returns the assistant message as stored in the session (plain data only).
@@ -71,7 +93,11 @@ def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot) -> dic
     answer = None
     with text_slot:
         st.markdown("_Düşünüyorum…_")
-    for event in tutor.stream(question, thread_id):
+    queue_slots = (st.empty(), st.empty())
+    queue_shown: list[bool] = []
+    offline_now = bool(st.session_state.pop(OFFLINE_NOW_KEY, False))
+    extra = {"student_id": student_id, "offline": True} if offline_now else {"student_id": student_id}
+    for event in tutor.stream(question, thread_id, **extra):
         kind = field(event, "kind") or field(event, "type")
         payload = field(event, "payload", field(event, "data"))
         if kind == "status":
@@ -84,6 +110,9 @@ def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot) -> dic
             }
             with banner_slot.container():
                 render.mode_banner(**st.session_state.mode_info)
+        elif kind == "queue":
+            _show_queue(queue_slots, payload, question, queue_shown)
+            continue
         elif kind == "tool_start":
             row = render.tool_call_row(payload)
             with tool_area:
@@ -108,6 +137,10 @@ def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot) -> dic
             st.info(notice, icon="ℹ️")
         elif kind == "done":
             answer = payload
+        if queue_shown:  # the wait is over
+            for slot in queue_slots:
+                slot.empty()
+            queue_shown.clear()
     if answer is not None:
         final_text = field(answer, "answer")
         if final_text:

@@ -82,8 +82,10 @@ def _key_tutor(key: str, _settings: Settings, base_key: str, _base: Settings, of
     # the knowledge base is the class one, so the embedding model and index load once.
     from chains.assistant import build_tutor
 
+    # A student's own key gets its own governor, in memory (chains/governed_turn.py).
+    own = _settings.groq_api_key is not None and _settings.groq_api_key != _base.groq_api_key
     built = build_tutor(_settings, knowledge_base=_knowledge_base(base_key, _base),
-                        force_offline=offline_reason is not None)
+                        force_offline=offline_reason is not None, key_kind="own" if own else "class")
     if offline_reason is not None:
         from chains.providers import ProviderChoice
 

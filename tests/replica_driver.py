@@ -1,0 +1,77 @@
+"""One app replica as its own process, for tests/test_two_replicas.py.
+
+It is what one Streamlit server process holds (see ders_asistani/ui/resources.py):
+one `KnowledgeBase` with its long-lived retriever and one `AppDatabase`, built
+from `load_settings()` (environment: CHROMA_HOST, DATABASE_URL, STORAGE_DIR, ...)
+and kept for the life of the process. The test drives it with one JSON object
+per stdin line and reads one JSON answer per stdout line:
+
+    {"op": "ingest"}                           -> {"added", "updated", "deleted", "chunks", "errors"}
+    {"op": "search", "q": "...", "k": 3}       -> {"sources": [...], "texts": [...]}
+    {"op": "feedback", "message_id", "question", "answer", "rating", "comment"} -> {"ok": true}
+    {"op": "unanswered", "question"}           -> {"ok": true}
+    {"op": "gaps"}                             -> {"gaps": [KnowledgeGap.to_dict(), ...]}
+    {"op": "counts"}                           -> {"up": n, "down": n}
+    {"op": "quit"}
+
+Errors come back as {"error": "<type>: <message>"} so the test shows them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+
+
+def main() -> None:
+    from ders_asistani.appdb import AppDatabase
+    from ders_asistani.settings import load_settings
+    from vectorstore.knowledge_base import KnowledgeBase
+
+    settings = load_settings()
+    settings.ensure_storage()
+    kb = KnowledgeBase(settings)
+    db = AppDatabase(settings.app_database_url)
+    retriever = None
+    print(json.dumps({"ready": True, "storage": str(settings.storage_dir)}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        command = json.loads(line)
+        op = command.pop("op")
+        try:
+            if op == "quit":
+                break
+            if op == "ingest":
+                report = kb.ingest()
+                answer = {"added": report.added, "updated": report.updated, "deleted": report.deleted,
+                          "chunks": report.chunks, "errors": [str(e) for e in report.errors]}
+            elif op == "search":
+                if retriever is None:
+                    retriever = kb.retriever()
+                response = retriever.search(command["q"], k=command.get("k", 3))
+                answer = {"sources": [p.source for p in response.passages],
+                          "texts": [p.text for p in response.passages]}
+            elif op == "feedback":
+                db.record_feedback(thread_id="replica", mode="offline", **command)
+                answer = {"ok": True}
+            elif op == "unanswered":
+                db.record_unanswered(command["question"], mode="offline", reason="kapsam dışı")
+                answer = {"ok": True}
+            elif op == "gaps":
+                answer = {"gaps": [gap.to_dict() for gap in db.knowledge_gaps()]}
+            elif op == "counts":
+                answer = db.feedback_counts()
+            # The class key's shared budget (governor) gets its op here, e.g. "spend"/"budget".
+            else:
+                answer = {"error": f"unknown op {op}"}
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails with it
+            answer = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()[-2000:]}
+        print(json.dumps(answer, ensure_ascii=False, default=str), flush=True)
+    kb.close()
+    db.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Two app replicas over one `chroma run` server and one Postgres, as a class behind a load balancer.
+
+Each replica is its own process (tests/replica_driver.py: what one Streamlit
+server holds, one knowledge base and one app database for its whole life) with
+its own STORAGE_DIR, as on two machines; they share only CHROMA_HOST/CHROMA_PORT
+and DATABASE_URL, which is all the README's "Birden çok sunucu" section asks for.
+A third process is the real `ders-asistani` CLI. The second test makes replica A a
+real `streamlit run app.py` used in chromium (like tests/test_browser.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_chroma_server import CHROMA, free_port, wait_until_up
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DRIVER = Path(__file__).resolve().parent / "replica_driver.py"
+CLI = REPO_ROOT / ".venv" / "bin" / "ders-asistani"
+
+pytestmark = pytest.mark.slow
+
+NEW_FILE = "zeytin-hasadi-modeli.md"
+NEW_TEXT = """# Zeytin Hasadı Tahmin Modeli
+
+Bu ek derste, zeytin hasadı tahmini için küçük bir dil modelinin nasıl ince ayar yapıldığı anlatılır.
+Zeytinlik kayıtlarından oluşan veri kümesi Ayvalık ve Edremit bahçelerinden toplanmıştır.
+Zeytin hasadı tahmin modeli, 1 milyar parametreli bir modelin LoRA ile uyarlanmasıdır.
+"""
+QUESTION = "Zeytin hasadı tahmin modeli hangi bahçelerin verisiyle eğitildi?"
+
+
+@pytest.fixture
+def chroma_port(tmp_path: Path):
+    if not CHROMA.exists():
+        pytest.skip(f"chroma komutu yok: {CHROMA}")
+    port = free_port()
+    log_path = tmp_path / "chroma.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [str(CHROMA), "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            try:
+                wait_until_up(port, proc)
+            except RuntimeError as exc:
+                pytest.skip(f"chroma run başlatılamadı: {exc}: {log_path.read_text(errors='replace')[-300:]}")
+            yield port
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+class Replica:
+    """One app process, driven over stdin/stdout JSON lines."""
+
+    def __init__(self, name: str, env: dict[str, str], cwd: Path) -> None:
+        self.name = name
+        self.stderr = (cwd / "stderr.log").open("wb")
+        self.proc = subprocess.Popen([sys.executable, str(DRIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, cwd=cwd, env=env, text=True, encoding="utf-8")
+        hello = self._read()
+        assert hello.get("ready"), hello
+
+    def _read(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            self.stderr.flush()
+            log = Path(self.stderr.name).read_text(errors="replace")[-2000:]
+            raise AssertionError(f"replica {self.name} exited ({self.proc.poll()}): {log}")
+        return json.loads(line)
+
+    def __call__(self, op: str, **args) -> dict:
+        self.proc.stdin.write(json.dumps({"op": op, **args}, ensure_ascii=False) + "\n")
+        self.proc.stdin.flush()
+        answer = self._read()
+        assert "error" not in answer, f"{self.name}: {answer}"
+        return answer
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write('{"op": "quit"}\n')
+                self.proc.stdin.close()
+                self.proc.wait(30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait(10)
+        self.stderr.close()
+
+
+def _replica_env(base: Path, chroma_port: int, database_url: str, knowledge: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("GROQ_", "OLLAMA_", "CHROMA_", "LLM_PROVIDER", "DATABASE_URL", "STORAGE_DIR"))}
+    env.update({
+        "PYTHONPATH": str(REPO_ROOT),
+        "KNOWLEDGE_DIR": str(knowledge),
+        "STORAGE_DIR": str(base / "storage"),  # private: replicas share nothing on disk
+        "CHROMA_HOST": "127.0.0.1",
+        "CHROMA_PORT": str(chroma_port),
+        "DATABASE_URL": database_url,
+        "LLM_PROVIDER": "offline",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    })
+    return env
+
+
+def test_two_replicas_share_the_index_and_the_app_database(tmp_path: Path, chroma_port: int, postgres_url: str):
+    from postgres_support import fresh_database
+
+    database_url = fresh_database(postgres_url)
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", knowledge)
+    replicas: list[Replica] = []
+    try:
+        envs = {}
+        for name in ("a", "b"):
+            home = tmp_path / f"replica-{name}"
+            home.mkdir()
+            envs[name] = _replica_env(home, chroma_port, database_url, knowledge)
+            replicas.append(Replica(name, envs[name], home))
+        a, b = replicas
+
+        # Replica A's instructor builds the index; replica B searches it, its retriever now warm.
+        first = a("ingest")
+        assert first["errors"] == [] and first["added"] == 5
+        before = b("search", q=QUESTION)
+        assert NEW_FILE not in before["sources"]
+
+        # The instructor adds a file and re-indexes on replica A ...
+        (knowledge / NEW_FILE).write_text(NEW_TEXT, encoding="utf-8")
+        again = a("ingest")
+        assert (again["added"], again["updated"], again["deleted"]) == (1, 0, 0)
+        # ... and replica B's long-lived search sees it, without a restart.
+        after = b("search", q=QUESTION)
+        assert after["sources"][0] == NEW_FILE and "Ayvalık" in after["texts"][0]
+
+        # The real CLI, a third process with its own storage, sees it too.
+        cli_home = tmp_path / "cli"
+        cli_home.mkdir()
+        env = _replica_env(cli_home, chroma_port, database_url, knowledge)
+        result = subprocess.run([str(CLI), "search", QUESTION, "--k", "3", "--json"], cwd=cli_home, env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert json.loads(result.stdout)["results"][0]["source"] == NEW_FILE
+
+        # Feedback given on replica A is in replica B's instructor view, and the other way round.
+        a("feedback", message_id="m-1", question="Zeytin modeli kaç parametreli?", answer="Bilmiyorum.",
+          rating=0, comment="Cevap eksik")
+        b("unanswered", question="Futbol maçı kaç kaç bitti?")
+        for replica in (a, b):
+            gaps = {gap["question"]: gap for gap in replica("gaps")["gaps"]}
+            assert gaps["Zeytin modeli kaç parametreli?"]["comments"] == ["Cevap eksik"]
+            assert gaps["Futbol maçı kaç kaç bitti?"]["kinds"] == ["cevapsız"]
+            assert replica("counts") == {"up": 0, "down": 1}
+
+        # The class Groq key's budget is shared by the replicas (governor, class-serving issue):
+        # spend on A through the governor, read the remaining budget on B. Added with the governor.
+    finally:
+        for replica in replicas:
+            replica.close()
+
+
+@pytest.mark.browser
+def test_a_streamlit_replica_sees_the_other_replicas_reindex_and_shares_feedback(
+    tmp_path: Path, chroma_port: int, postgres_url: str
+):
+    """Replica A is a real `streamlit run app.py` used in chromium; replica B is the instructor's process."""
+    from app_support import AppServer, ask_in_browser, launch_chromium, offline_env
+    from playwright.sync_api import expect, sync_playwright
+    from postgres_support import fresh_database
+
+    database_url = fresh_database(postgres_url)
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", knowledge)
+    shared = {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_port), "DATABASE_URL": database_url}
+    home_b = tmp_path / "replica-b"
+    home_b.mkdir()
+    b = Replica("b", _replica_env(home_b, chroma_port, database_url, knowledge), home_b)
+    try:
+        assert b("ingest")["added"] == 5
+        with AppServer(offline_env(knowledge, tmp_path / "replica-a" / "storage", **shared)) as app, \
+                sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="tr-TR")
+                page.goto(app.url, wait_until="domcontentloaded")
+                # A first question: replica A's search is now built over the old index.
+                ask_in_browser(page, "Küçük dil modellerinin zayıf yönleri nelerdir?", timeout_ms=180_000)
+
+                (knowledge / NEW_FILE).write_text(NEW_TEXT, encoding="utf-8")
+                assert b("ingest")["added"] == 1  # the instructor re-indexes on replica B
+
+                ask_in_browser(page, QUESTION, timeout_ms=180_000)
+                answer = page.get_by_test_id("stChatMessage").last
+                expect(answer).to_contain_text("Ayvalık", timeout=30_000)
+                sources = page.get_by_test_id("stExpander").filter(has_text="Kaynaklar").last
+                sources.click()
+                expect(sources).to_contain_text(NEW_FILE)
+
+                # A thumbs-down on replica A reaches replica B's instructor view.
+                page.get_by_test_id("stFeedbackButton").and_(page.get_by_label("Thumbs down")).last.click()
+                expect(page.get_by_text("geri bildiriminiz kaydedildi").last).to_be_visible(timeout=30_000)
+            except Exception:
+                page.screenshot(path=str(tmp_path / "replica-a.png"), full_page=True)
+                print(page.inner_text("body")[-3000:])
+                raise
+            finally:
+                browser.close()
+        gaps = {gap["question"]: gap for gap in b("gaps")["gaps"]}
+        assert gaps[QUESTION]["kinds"] == ["beğenilmedi"]
+        assert b("counts") == {"up": 0, "down": 1}
+    finally:
+        b.close()
