@@ -189,7 +189,8 @@ def main() -> None:
         line("wall / CPU", f"{ingest_s:.1f} s / {ingest_cpu:.1f} s")
         if fill is not None:
             line("of which e5 + word vectors", f"{fill.seconds:.1f} s ({fill.e5_embedded} e5 texts, {fill.words_embedded} words)")
-        line("ingest / own cost (wall, CPU; target <= 2)", f"{ingest_s / own_s:.2f}x, {ingest_cpu / own_cpu:.2f}x")
+        if texts_for_a:
+            line("ingest / own cost (wall, CPU; target <= 2)", f"{ingest_s / own_s:.2f}x, {ingest_cpu / own_cpu:.2f}x")
         noop, noop_s = timed(kb.ingest)
         line("no-change re-ingest", f"{noop_s * 1000:.0f} ms (added/updated/deleted {noop.added}/{noop.updated}/{noop.deleted})")
         kb.close()
