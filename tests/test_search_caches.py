@@ -284,3 +284,22 @@ def test_ingest_killed_while_computing_e5_is_completed_by_the_next(tmp_path: Pat
     assert saved_keys(settings) == {SecondDense.key(t) for t in texts}
     assert search_caches.caches_current(settings, kb.store)
     kb.close()
+
+
+def test_a_pickled_lexical_index_scores_exactly_like_the_original() -> None:
+    import pickle
+
+    import numpy as np
+
+    from vectorstore.retriever import HybridScorer, RetrievalConfig
+
+    scorer = HybridScorer(RetrievalConfig())
+    texts = list(FILES.values())
+    index = scorer.build_index([f"c{i}" for i in range(len(texts))], texts)
+    copy = pickle.loads(pickle.dumps(index))
+    for question in ("ekran belleği yetmezse ne olur", "Groq sınırı aşılınca", "QLoRA ince ayr"):
+        terms, _ = scorer.query_terms(index, question)
+        assert terms == scorer.query_terms(copy, question)[0]
+        assert np.array_equal(index.scores(terms), copy.scores(terms))
+    assert copy.corrections("ayarr") == index.corrections("ayarr")
+    assert copy.vocabulary == index.vocabulary

@@ -100,6 +100,28 @@ class LexicalIndex:
                     self._delete_map[deleted].add(word)
 
     # --- terms ---------------------------------------------------------------
+    # --- pickling (vectorstore.snapshot_cache): the postings as two flat arrays ------
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        terms = list(self._postings)
+        lengths = np.array([len(self._postings[t][0]) for t in terms], dtype=np.int64)
+        state["_postings"] = (
+            terms,
+            lengths,
+            np.concatenate([self._postings[t][0] for t in terms]) if terms else np.zeros(0, np.int64),
+            np.concatenate([self._postings[t][1] for t in terms]) if terms else np.zeros(0, np.float64),
+        )
+        state["_delete_map"] = dict(self._delete_map)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        terms, lengths, docs, scores = state["_postings"]
+        ends = np.cumsum(lengths).tolist()
+        starts = [0, *ends[:-1]]
+        state["_postings"] = {t: (docs[a:b], scores[a:b]) for t, a, b in zip(terms, starts, ends)}
+        state["_delete_map"] = defaultdict(set, state["_delete_map"])
+        self.__dict__.update(state)
+
     def _idf(self, df: int) -> float:
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
