@@ -133,7 +133,15 @@ class Settings(BaseSettings):
         return self.storage_dir / "chroma"
 
     @cached_property
+    def shared_index(self) -> bool:
+        """Replicas: a Chroma server and a shared database hold the whole index state."""
+        return bool(self.chroma_host and self.database_url)
+
+    @cached_property
     def record_manager_url(self) -> str:
+        """Record manager and documents table: the shared database for replicas, else records.db."""
+        if self.shared_index:
+            return str(self.database_url)
         return f"sqlite:///{(self.storage_dir / 'records.db').resolve()}"
 
     @cached_property

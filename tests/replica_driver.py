@@ -6,7 +6,9 @@ from `load_settings()` (environment: CHROMA_HOST, DATABASE_URL, STORAGE_DIR, ...
 and kept for the life of the process. The test drives it with one JSON object
 per stdin line and reads one JSON answer per stdout line:
 
-    {"op": "ingest"}                           -> {"added", "updated", "deleted", "chunks", "errors"}
+    {"op": "ingest", "lock_timeout": s}        -> {"added", "updated", "skipped", "deleted", "chunks", "errors",
+                                                   "embedded"} or {"busy": "<Turkish message>"}
+    {"op": "hold_lock"} / {"op": "release_lock"} -> {"ok": true}  (the ingest lock, as a long ingest holds it)
     {"op": "search", "q": "...", "k": 3}       -> {"sources": [...], "texts": [...]}
     {"op": "feedback", "message_id", "question", "answer", "rating", "comment"} -> {"ok": true}
     {"op": "unanswered", "question"}           -> {"ok": true}
@@ -22,11 +24,13 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from contextlib import ExitStack
 
 
 def main() -> None:
     from ders_asistani.appdb import AppDatabase
     from ders_asistani.settings import load_settings
+    from vectorstore.indexer import IngestBusyError, ingest_lock
     from vectorstore.knowledge_base import KnowledgeBase
 
     settings = load_settings()
@@ -34,6 +38,7 @@ def main() -> None:
     kb = KnowledgeBase(settings)
     db = AppDatabase(settings.app_database_url)
     retriever = None
+    held = ExitStack()
     print(json.dumps({"ready": True, "storage": str(settings.storage_dir)}), flush=True)
     for line in sys.stdin:
         if not line.strip():
@@ -44,9 +49,22 @@ def main() -> None:
             if op == "quit":
                 break
             if op == "ingest":
-                report = kb.ingest()
-                answer = {"added": report.added, "updated": report.updated, "deleted": report.deleted,
-                          "chunks": report.chunks, "errors": [str(e) for e in report.errors]}
+                before = kb.embeddings.documents_embedded
+                try:
+                    report = kb.ingest(lock_timeout=command.get("lock_timeout"))
+                except IngestBusyError as exc:
+                    answer = {"busy": str(exc)}
+                else:
+                    answer = {"added": report.added, "updated": report.updated, "skipped": report.skipped,
+                              "deleted": report.deleted, "chunks": report.chunks,
+                              "errors": [str(e) for e in report.errors],
+                              "embedded": kb.embeddings.documents_embedded - before}
+            elif op == "hold_lock":
+                held.enter_context(ingest_lock(settings, timeout=60))
+                answer = {"ok": True}
+            elif op == "release_lock":
+                held.close()
+                answer = {"ok": True}
             elif op == "search":
                 if retriever is None:
                     retriever = kb.retriever()

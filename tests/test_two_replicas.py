@@ -4,7 +4,10 @@ Each replica is its own process (tests/replica_driver.py: what one Streamlit
 server holds, one knowledge base and one app database for its whole life) with
 its own STORAGE_DIR, as on two machines; they share only CHROMA_HOST/CHROMA_PORT
 and DATABASE_URL, which is all the README's "Birden çok sunucu" section asks for.
-A third process is the real `ders-asistani` CLI. The second test makes replica A a
+The index bookkeeping (record manager, documents table, ingest lock) is in the
+shared Postgres too: one replica lists and skips what another indexed, and two
+replicas' ingests wait for each other. A third process is the real
+`ders-asistani` CLI. The second test makes replica A a
 real `streamlit run app.py` used in chromium (like tests/test_browser.py).
 """
 
@@ -15,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -81,12 +85,18 @@ class Replica:
             raise AssertionError(f"replica {self.name} exited ({self.proc.poll()}): {log}")
         return json.loads(line)
 
-    def __call__(self, op: str, **args) -> dict:
+    def send(self, op: str, **args) -> None:
         self.proc.stdin.write(json.dumps({"op": op, **args}, ensure_ascii=False) + "\n")
         self.proc.stdin.flush()
+
+    def receive(self) -> dict:
         answer = self._read()
         assert "error" not in answer, f"{self.name}: {answer}"
         return answer
+
+    def __call__(self, op: str, **args) -> dict:
+        self.send(op, **args)
+        return self.receive()
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -118,6 +128,30 @@ def _replica_env(base: Path, chroma_port: int, database_url: str, knowledge: Pat
     return env
 
 
+def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(CLI), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def _wait_for_lock_waiter(database_url: str, deadline_s: float = 120.0) -> None:
+    """Until some session waits for an advisory lock in this database (the ingest lock)."""
+    import psycopg
+
+    plain = database_url.replace("postgresql+psycopg://", "postgresql://")
+    deadline = time.monotonic() + deadline_s
+    with psycopg.connect(plain, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()"
+            ).fetchone()
+            if row[0]:
+                return
+            time.sleep(0.1)
+    raise AssertionError("no ingest waited for the shared ingest lock")
+
+
 def test_two_replicas_share_the_index_and_the_app_database(tmp_path: Path, chroma_port: int, postgres_url: str):
     from postgres_support import fresh_database
 
@@ -134,17 +168,40 @@ def test_two_replicas_share_the_index_and_the_app_database(tmp_path: Path, chrom
             replicas.append(Replica(name, envs[name], home))
         a, b = replicas
 
-        # Replica A's instructor builds the index; replica B searches it, its retriever now warm.
+        # Replica A's instructor builds the index; replica B lists it and searches it, its retriever now warm.
         first = a("ingest")
-        assert first["errors"] == [] and first["added"] == 5
-        before = b("search", q=QUESTION)
-        assert NEW_FILE not in before["sources"]
+        assert first["errors"] == [] and first["added"] == 5 and first["embedded"] > 0
+        listed = json.loads(_cli(["documents", "--json"], envs["b"], tmp_path / "replica-b").stdout)
+        assert len(listed) == 5 and sum(doc["chunks"] for doc in listed) == first["chunks"]
+        for replica in (a, b):
+            assert NEW_FILE not in replica("search", q=QUESTION)["sources"]
 
-        # The instructor adds a file and re-indexes on replica A ...
+        # B's first ingest after A's re-embeds nothing: the record manager and file hashes are shared.
+        second = b("ingest")
+        assert (second["added"], second["updated"], second["deleted"], second["skipped"]) == (0, 0, 0, 5)
+        assert second["embedded"] == 0 and second["chunks"] == first["chunks"]
+
+        # Ingests are serialized across replicas: while A's (held) ingest runs, B's is refused
+        # with the Turkish busy message, or waits for it ...
+        a("hold_lock")
+        busy = b("ingest", lock_timeout=0.5)
+        assert "Başka bir indeksleme şu anda sürüyor" in busy["busy"]
         (knowledge / NEW_FILE).write_text(NEW_TEXT, encoding="utf-8")
-        again = a("ingest")
-        assert (again["added"], again["updated"], again["deleted"]) == (1, 0, 0)
-        # ... and replica B's long-lived search sees it, without a restart.
+        b.send("ingest", lock_timeout=300)
+        _wait_for_lock_waiter(database_url)
+        a("release_lock")
+        again = b.receive()
+        assert (again["added"], again["updated"], again["deleted"], again["errors"]) == (1, 0, 0, [])
+        # ... and replica A's long-lived search sees B's re-index, without a restart.
+        after_a = a("search", q=QUESTION)
+        assert after_a["sources"][0] == NEW_FILE and "Ayvalık" in after_a["texts"][0]
+        # A's next ingest finds it all done; the chunk count is the old one plus the new file's.
+        third = a("ingest")
+        assert (third["added"], third["updated"], third["skipped"], third["embedded"]) == (0, 0, 6, 0)
+        listed = {doc["source"]: doc for doc in
+                  json.loads(_cli(["documents", "--json"], envs["a"], tmp_path / "replica-a").stdout)}
+        assert len(listed) == 6
+        assert third["chunks"] == again["chunks"] == first["chunks"] + listed[NEW_FILE]["chunks"]
         after = b("search", q=QUESTION)
         assert after["sources"][0] == NEW_FILE and "Ayvalık" in after["texts"][0]
 
@@ -152,9 +209,7 @@ def test_two_replicas_share_the_index_and_the_app_database(tmp_path: Path, chrom
         cli_home = tmp_path / "cli"
         cli_home.mkdir()
         env = _replica_env(cli_home, chroma_port, database_url, knowledge)
-        result = subprocess.run([str(CLI), "search", QUESTION, "--k", "3", "--json"], cwd=cli_home, env=env,
-                                capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, result.stderr[-2000:]
+        result = _cli(["search", QUESTION, "--k", "3", "--json"], env, cli_home)
         assert json.loads(result.stdout)["results"][0]["source"] == NEW_FILE
 
         # Feedback given on replica A is in replica B's instructor view, and the other way round.

@@ -18,26 +18,28 @@ search after an ingest loads them instead of computing them.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from vectorstore.chunking import chunk_document
 from vectorstore.cleaning import clean_for_index
 from vectorstore.loaders import LoadError, LoadedDocument, load_document
+from vectorstore.records import (  # noqa: F401 - re-exported: callers import them from here
+    INGEST_LOCK_TIMEOUT_S,
+    DocumentRow,
+    DocumentTable,
+    IngestBusyError,
+    ingest_lock,
+    record_sources,
+)
 from vectorstore.scanning import scan_folder
 from vectorstore.search_caches import CacheFill, caches_current, fill_search_caches, mark_current
 from vectorstore.secret_filter import redact
@@ -49,111 +51,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
-INGEST_LOCK_TIMEOUT_S = 60.0
 INDEX_BATCH_SIZE = 256
 GROUP_CHUNKS = 512
 GROUP_FILES = 100
-
-
-class IngestBusyError(RuntimeError):
-    """Another ingest holds the lock (message is Turkish)."""
-
-
-# --- the documents table (what `documents --json` shows) ------------------------------
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS indexed_documents (
-    collection TEXT NOT NULL,
-    source TEXT NOT NULL,
-    file_hash TEXT NOT NULL,
-    bytes INTEGER NOT NULL,
-    chunks INTEGER NOT NULL,
-    indexed_at TEXT NOT NULL,
-    repairs TEXT NOT NULL,
-    warnings TEXT NOT NULL,
-    PRIMARY KEY (collection, source)
-)
-"""
-
-
-@dataclass
-class DocumentRow:
-    source: str
-    file_hash: str
-    bytes: int
-    chunks: int
-    indexed_at: str
-    repairs: list[str]
-    warnings: list[str]
-
-    def info(self) -> DocumentInfo:
-        return DocumentInfo(
-            source=self.source,
-            chunks=self.chunks,
-            bytes=self.bytes,
-            indexed_at=self.indexed_at,
-            repairs=list(self.repairs),
-            warnings=list(self.warnings),
-        )
-
-
-class DocumentTable:
-    """Per-file index state in the records database (SQLite, one row a file)."""
-
-    def __init__(self, db_path: Path, collection: str) -> None:
-        self.db_path = db_path
-        self.collection = collection
-        with self._connect() as conn:
-            conn.execute(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.db_path, timeout=30)
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
-
-    def rows(self) -> dict[str, DocumentRow]:
-        with self._connect() as conn:
-            cursor = conn.execute(
-                "SELECT source, file_hash, bytes, chunks, indexed_at, repairs, warnings "
-                "FROM indexed_documents WHERE collection = ? ORDER BY source",
-                (self.collection,),
-            )
-            return {
-                row[0]: DocumentRow(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), json.loads(row[6]))
-                for row in cursor.fetchall()
-            }
-
-    def upsert_many(self, rows: list[DocumentRow]) -> None:
-        with self._connect() as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO indexed_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        self.collection,
-                        row.source,
-                        row.file_hash,
-                        row.bytes,
-                        row.chunks,
-                        row.indexed_at,
-                        json.dumps(row.repairs, ensure_ascii=False),
-                        json.dumps(row.warnings, ensure_ascii=False),
-                    )
-                    for row in rows
-                ],
-            )
-
-    def delete(self, source: str) -> None:
-        with self._connect() as conn:
-            conn.execute(
-                "DELETE FROM indexed_documents WHERE collection = ? AND source = ?", (self.collection, source)
-            )
-
-    def clear(self) -> None:
-        with self._connect() as conn:
-            conn.execute("DELETE FROM indexed_documents WHERE collection = ?", (self.collection,))
 
 
 # --- embeddings that reuse stored vectors --------------------------------------------
@@ -253,41 +153,6 @@ def _now() -> str:
 
 
 # --- the ingest ----------------------------------------------------------------------
-_thread_locks: dict[Path, threading.Lock] = {}
-_thread_locks_guard = threading.Lock()
-
-
-def _thread_lock(path: Path) -> threading.Lock:
-    key = path.resolve()
-    with _thread_locks_guard:
-        return _thread_locks.setdefault(key, threading.Lock())
-
-
-@contextmanager
-def ingest_lock(settings: "Settings", timeout: float = INGEST_LOCK_TIMEOUT_S) -> Iterator[None]:
-    """One ingest at a time: threads in this process and other processes."""
-    settings.ensure_storage()
-    local = _thread_lock(settings.ingest_lock_path)
-    busy = IngestBusyError(
-        "Başka bir indeksleme şu anda sürüyor (uygulama ya da başka bir komut). "
-        "O bitince tekrar deneyin."
-    )
-    if not local.acquire(timeout=timeout):
-        raise busy
-    try:
-        lock = FileLock(str(settings.ingest_lock_path), thread_local=False)
-        try:
-            lock.acquire(timeout=timeout)
-        except Timeout as exc:
-            raise busy from exc
-        try:
-            yield
-        finally:
-            lock.release()
-    finally:
-        local.release()
-
-
 class Indexer:
     """Brings one chunk store in line with the knowledge folder."""
 
@@ -301,7 +166,7 @@ class Indexer:
         self.namespace = f"chroma/{store.collection_name}"
         self.record_manager = SQLRecordManager(self.namespace, db_url=settings.record_manager_url)
         self.record_manager.create_schema()
-        self.documents = DocumentTable(settings.storage_dir / "records.db", store.collection_name)
+        self.documents = DocumentTable(settings.record_manager_url, store.collection_name)
         self.last_fill: CacheFill | None = None  # what the last ingest computed for search
 
     # --- helpers ---------------------------------------------------------------------
@@ -311,11 +176,7 @@ class Indexer:
         return tuple(v.get_secret_value() for v in values if v is not None and v.get_secret_value())
 
     def _record_sources(self) -> set[str]:
-        with sqlite3.connect(self.settings.storage_dir / "records.db", timeout=30) as conn:
-            rows = conn.execute(
-                "SELECT DISTINCT group_id FROM upsertion_record WHERE namespace = ?", (self.namespace,)
-            ).fetchall()
-        return {row[0] for row in rows if row[0]}
+        return record_sources(self.record_manager.engine, self.namespace)
 
     def _remove_source(self, source: str) -> int:
         keys = self.record_manager.list_keys(group_ids=[source])

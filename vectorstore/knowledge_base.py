@@ -3,7 +3,8 @@
 The CLI and the app both use `KnowledgeBase(settings)`. Heavy objects (the
 embedding model, the Chroma client, the retriever) are created once, lazily.
 `ingest()` may run in one thread while other threads search: Chroma is
-thread-safe, ingests are serialized by a thread lock plus a file lock, and the
+thread-safe, ingests are serialized by a thread lock plus a file lock (an
+advisory lock in the shared Postgres for replicas, `vectorstore.records`), and the
 retriever resyncs its lexical index when `store.generation()` changes.
 """
 
@@ -74,9 +75,9 @@ class KnowledgeBase:
         from vectorstore.indexer import DocumentTable
         from vectorstore.store import collection_name_for
 
-        # Reads only SQLite: listing documents never needs the Chroma store.
+        # Reads only the records database: listing documents never needs the Chroma store.
         self.settings.ensure_storage()
-        table = DocumentTable(self.settings.storage_dir / "records.db", collection_name_for(self.embeddings.model_id))
+        table = DocumentTable(self.settings.record_manager_url, collection_name_for(self.embeddings.model_id))
         return [row.info() for row in table.rows().values()]
 
     def retriever(self) -> Retriever:
