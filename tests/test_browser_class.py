@@ -110,6 +110,8 @@ def test_two_students_on_the_class_key_one_on_their_own(course) -> None:
                 # Two requests a minute are spent (A, B): B's follow-up waits its turn, visibly.
                 _send(b, QUESTIONS["B2"][0])
                 expect(b.get_by_text("Sıranız:").first).to_be_visible(timeout=30_000)
+                # While the turn waits, the banner still says whose key will answer.
+                expect(b.get_by_test_id("stAlert").filter(has_text="Mod: Groq").first).to_contain_text("sınıf anahtarı")
                 b.screenshot(path=str(ARTIFACTS / "class-ogrenci-b-sirada.png"), full_page=True)
 
                 # Meanwhile C brings their own key (own keys do not touch the class budget).
