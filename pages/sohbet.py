@@ -75,7 +75,7 @@ if question:
             with st.spinner("Asistan hazırlanıyor…"):
                 tutor = resources.session_tutor(settings, own_key(settings))
             reply = chat.stream_answer(tutor, question, st.session_state.thread_id, banner,
-                                       student_id=identity.student_id())
+                                       student_id=identity.student_id(), key_kind=key_kind(settings))
         except Exception as exc:  # the tutor should not raise; if it does, stay polite
             log.exception("answer failed")
             reply = {"role": "assistant", "id": "", "question": question, "content": chat.POLITE_ERROR,

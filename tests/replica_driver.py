@@ -14,6 +14,10 @@ per stdin line and reads one JSON answer per stdout line:
     {"op": "unanswered", "question"}           -> {"ok": true}
     {"op": "gaps"}                             -> {"gaps": [KnowledgeGap.to_dict(), ...]}
     {"op": "counts"}                           -> {"up": n, "down": n}
+    {"op": "governor_turn", "key", "student", "prompt_tokens", "rpm"} -> {"status", "position", "limit", "charged"}
+        one class-key turn through the real governor (build_governor, state in DATABASE_URL):
+        enqueue, poll once, settle what the call cost, finish; not admitted -> nothing spent
+    {"op": "governor_snapshot", "key", "rpm"}  -> Governor.snapshot(model) + {"key_id"}
     {"op": "quit"}
 
 Errors come back as {"error": "<type>: <message>"} so the test shows them.
@@ -25,6 +29,30 @@ import json
 import sys
 import traceback
 from contextlib import ExitStack
+
+
+def _governor_op(settings, op: str, command: dict) -> dict:
+    """The class key's governor as the app builds it (chains.governed_turn.build_governor)."""
+    from pydantic import SecretStr
+
+    from chains.governed_turn import build_governor
+
+    class_settings = settings.model_copy(update={"groq_api_key": SecretStr(command["key"]),
+                                                 "groq_limit_rpm": int(command.get("rpm", 30))})
+    governor = build_governor(class_settings, "class")
+    assert governor is not None and governor.backend.url == settings.app_database_url
+    model = class_settings.groq_model
+    if op == "governor_snapshot":
+        return {**governor.snapshot(model), "key_id": governor.key}
+    prompt = int(command.get("prompt_tokens", 1000))
+    ticket = governor.enqueue(command["student"], model, prompt + class_settings.max_completion_tokens)
+    decision = governor.poll(ticket)
+    charged = 0
+    if decision.status == "admitted":
+        charged = governor.settle(decision.call_id, prompt_tokens=prompt, completion_tokens=100)
+    governor.finish(ticket)
+    return {"status": decision.status, "position": decision.position, "limit": decision.limit,
+            "eta_s": decision.eta_s, "charged": charged, "key_id": governor.key}
 
 
 def main() -> None:
@@ -81,7 +109,8 @@ def main() -> None:
                 answer = {"gaps": [gap.to_dict() for gap in db.knowledge_gaps()]}
             elif op == "counts":
                 answer = db.feedback_counts()
-            # The class key's shared budget (governor) gets its op here, e.g. "spend"/"budget".
+            elif op in ("governor_turn", "governor_snapshot"):
+                answer = _governor_op(settings, op, command)
             else:
                 answer = {"error": f"unknown op {op}"}
         except Exception as exc:  # noqa: BLE001 - reported to the test, which fails with it

@@ -223,7 +223,25 @@ def test_two_replicas_share_the_index_and_the_app_database(tmp_path: Path, chrom
             assert replica("counts") == {"up": 0, "down": 1}
 
         # The class Groq key's budget is shared by the replicas (governor, class-serving issue):
-        # spend on A through the governor, read the remaining budget on B. Added with the governor.
+        # with 2 requests a minute, two students' turns on A use the minute up; B's governor, built
+        # from its own process over the same Postgres, sees the spent budget and queues a third student.
+        class_key = "gsk_class_key_shared_by_replicas"
+        fresh = b("governor_snapshot", key=class_key, rpm=2)
+        assert fresh["buckets"]["rpm"] == {"limit": 2.0, "remaining": 2.0}
+        spent = [a("governor_turn", key=class_key, student=f"ogrenci-{n}", prompt_tokens=1000, rpm=2)
+                 for n in (1, 2)]
+        assert [turn["status"] for turn in spent] == ["admitted", "admitted"]
+        assert all(turn["charged"] == 1100 for turn in spent)
+        seen = b("governor_snapshot", key=class_key, rpm=2)
+        assert seen["key_id"] == spent[0]["key_id"] == fresh["key_id"] and class_key not in seen["key_id"]
+        assert seen["buckets"]["rpm"]["remaining"] < 1  # refills 2/60 per second: still under one request
+        assert seen["buckets"]["tpm"]["remaining"] <= 8000 - 2 * 1100 + 200  # A's 2,200 tokens, minus a little refill
+        queued = b("governor_turn", key=class_key, student="ogrenci-3", prompt_tokens=1000, rpm=2)
+        assert (queued["status"], queued["limit"], queued["charged"]) == ("waiting", "rpm", 0)
+        assert 0 < queued["eta_s"] <= 30
+        # Another key is another budget: B admits its turn at once.
+        other = b("governor_turn", key="gsk_another_key", student="ogrenci-3", prompt_tokens=1000, rpm=2)
+        assert other["status"] == "admitted" and other["key_id"] != seen["key_id"]
     finally:
         for replica in replicas:
             replica.close()

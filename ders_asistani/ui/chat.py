@@ -69,8 +69,11 @@ def _show_queue(slots: tuple[Any, Any], payload: Any, question: str, shown: list
         shown.append(True)
 
 
-def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot, student_id: str | None = None) -> dict[str, Any]:
+def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot, student_id: str | None = None,
+                  key_kind: str | None = None) -> dict[str, Any]:
     """Run the tutor, showing tokens, tool calls and notices as they arrive.
+
+    `key_kind` ("class" / "own") keeps the banner saying whose key answers while the turn runs.
 
     Returns the assistant message as stored in the session (plain data only).
     """
@@ -109,7 +112,7 @@ def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot, studen
                 "reason": field(payload, "reason"),
             }
             with banner_slot.container():
-                render.mode_banner(**st.session_state.mode_info)
+                render.mode_banner(**st.session_state.mode_info, key_kind=key_kind)
         elif kind == "queue":
             _show_queue(queue_slots, payload, question, queue_shown)
             continue
