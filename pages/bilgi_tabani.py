@@ -6,6 +6,9 @@ import streamlit as st
 
 from ders_asistani import uploads
 from ders_asistani.ui import admin, resources
+from ders_asistani.ui.navigation import leave_legacy_pages_mode
+
+leave_legacy_pages_mode()  # a first visit to this URL gets the real navigation
 
 log = logging.getLogger("ders_asistani.app")
 settings = resources.settings()

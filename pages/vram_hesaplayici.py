@@ -5,8 +5,11 @@ import streamlit as st
 
 from ders_asistani.ui import calculator as calc
 from ders_asistani.ui import chat
+from ders_asistani.ui.navigation import leave_legacy_pages_mode
 from hardware import catalog
 from hardware.errors import HardwareInputError
+
+leave_legacy_pages_mode()  # a first visit to this URL gets the real navigation
 
 st.set_page_config(layout="wide")
 st.title("🧮 VRAM Hesaplayıcı")
