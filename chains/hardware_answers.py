@@ -86,7 +86,7 @@ def estimate_answer(query: HardwareQuery) -> HardwareAnswer:
         f"{result.model} ({_num(result.params_billion, 2)} milyar parametre), {result.quant_label or result.quant} ile "
         f"{mode_tr}: toplam ≈ {_num(result.total_gb)} GB bellek gerekir "
         f"(ağırlıklar {_num(result.weights_gb)} GB, KV önbelleği {_num(result.kv_cache_gb)} GB, "
-        f"etkinleştirmeler {_num(result.activations_gb)} GB, ek yük {_num(result.overhead_gb)} GB"
+        f"aktivasyonlar {_num(result.activations_gb)} GB, ek yük {_num(result.overhead_gb)} GB"
         + (f", eğitim {_num(result.training_gb)} GB" if result.training_gb else "")
         + f"; bağlam {result.context} token)."
     ]
