@@ -8,6 +8,8 @@ opening a page's URL before anyone opened `/` still shows this navigation.
 
 import streamlit as st
 
+from ders_asistani.ui.chrome import apply_app_chrome
+
 CHAT = st.Page("pages/sohbet.py", title="Sohbet", icon="💬", default=True)
 CALCULATOR = st.Page("pages/vram_hesaplayici.py", title="VRAM Hesaplayıcı", icon="🧮")
 KNOWLEDGE = st.Page("pages/bilgi_tabani.py", title="Bilgi Tabanı", icon="📚")
@@ -15,4 +17,5 @@ KNOWLEDGE = st.Page("pages/bilgi_tabani.py", title="Bilgi Tabanı", icon="📚")
 page = st.navigation([CHAT, CALCULATOR, KNOWLEDGE])
 # The browser tab names the page ("VRAM Hesaplayıcı · Ders Asistanı"); layout is chosen per page.
 st.set_page_config(page_title=f"{page.title} · Ders Asistanı", page_icon="🎓")
+apply_app_chrome()  # Turkish for Streamlit's own texts; the sidebar closes after a page is chosen
 page.run()

@@ -5,7 +5,7 @@ import logging
 import streamlit as st
 
 from ders_asistani import uploads
-from ders_asistani.ui import admin, resources
+from ders_asistani.ui import admin, chrome, resources
 from ders_asistani.ui.navigation import leave_legacy_pages_mode
 
 leave_legacy_pages_mode()  # a first visit to this URL gets the real navigation
@@ -67,6 +67,7 @@ with documents_tab:
             st.warning(f"{error['file']}: {error['error']}")
 
     st.subheader("Belge yükle")
+    chrome.turkish_file_uploader(settings.upload_max_mb, uploads.ALLOWED_EXTENSIONS)
     files = st.file_uploader(
         f"Ders belgeleri (en fazla {settings.upload_max_mb:g} MB)",
         type=[ext.lstrip(".") for ext in uploads.ALLOWED_EXTENSIONS],
