@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     upload_max_mb: float = 20.0
     max_question_chars: int = 2000
+    display_timezone: str = "Europe/Istanbul"  # times on the instructor page (IANA name)
 
     @field_validator("groq_fallback_models", mode="before")
     @classmethod
@@ -99,6 +100,19 @@ class Settings(BaseSettings):
         # `.env` holds a comma separated list; code may pass a real list.
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"DISPLAY_TIMEZONE bilinen bir saat dilimi değil: {value!r} (örnek: Europe/Istanbul)"
+            ) from exc
         return value
 
     @field_validator("groq_api_key", "admin_password", "course_access_code", mode="before")

@@ -42,7 +42,7 @@ def test_upload_reindex_and_delete(monkeypatch, tmp_path, course_copy) -> None:
     isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola")
     at = _login(_open(), "doğru-parola")
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["Belgeler", "Cevapsız sorular"]
+    assert [t.label for t in at.tabs] == ["Belgeler", "Parçalar ve deneme araması", "Cevapsız sorular"]
     listing = at.dataframe[0].value
     assert "dizinlenmedi" in set(listing["Son dizinleme"])  # nothing indexed yet
 
@@ -110,7 +110,7 @@ def test_repeated_wrong_passwords_lock_the_form_even_in_a_new_session(monkeypatc
 def test_logout_and_expiry_close_the_page(monkeypatch, tmp_path, course_copy) -> None:
     isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola")
     at = _login(_open(), "doğru-parola")
-    assert [t.label for t in at.tabs] == ["Belgeler", "Cevapsız sorular"]
+    assert [t.label for t in at.tabs] == ["Belgeler", "Parçalar ve deneme araması", "Cevapsız sorular"]
     token = at.session_state["admin_session_token"]
     next(b for b in at.sidebar.button if b.label == "🚪 Çıkış yap").click().run()
     assert len(at.tabs) == 0 and at.success[0].value == "Çıkış yapıldı."
