@@ -118,7 +118,7 @@ def exports(db: Any, timezone: str) -> None:
 
 
 def gaps_table(db: Any, timezone: str) -> None:
-    """Knowledge gaps with an editable "Çözüldü" column; a tick is stored right away."""
+    """Knowledge gaps, their "Çözüldü" marks (stored in the app database) and the disliked answers."""
     from ders_asistani.ui.admin import gap_rows
 
     gaps = db.knowledge_gaps()
@@ -131,31 +131,39 @@ def gaps_table(db: Any, timezone: str) -> None:
     shown = [(gap, row) for gap, row in zip(gaps, rows) if not (hide and row["Çözüldü"])]
     open_count = sum(1 for row in rows if not row["Çözüldü"])
     st.caption(f"{len(rows)} soru · {open_count} açık · saatler {timezone} saatine göre.")
-    if not shown:
+    if shown:
+        st.dataframe(
+            [row for _gap, row in shown],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Çözüldü": st.column_config.CheckboxColumn(width="small"),
+                "Soru": st.column_config.TextColumn(width="large"),
+                "Kaç kez": st.column_config.NumberColumn(width="small"),
+                "Son": st.column_config.TextColumn(width="small"),
+                "Tür": st.column_config.TextColumn(width="small"),
+                "Yorumlar": st.column_config.TextColumn(width="medium"),
+                "Beğenilmeyen cevap": st.column_config.TextColumn(width="large"),
+            },
+        )
+    else:
         st.info("Açık soru kalmadı.")
-        return
-    edited = st.data_editor(
-        [row for _gap, row in shown],
-        hide_index=True,
-        disabled=[name for name in rows[0] if name != "Çözüldü"],
-        key=f"gaps-{len(rows)}-{open_count}-{hide}",  # a new table after every stored change
-        column_config={
-            "Çözüldü": st.column_config.CheckboxColumn(width="small", help="Ders belgelerine eklendiyse işaretleyin"),
-            "Soru": st.column_config.TextColumn(width="large"),
-            "Kaç kez": st.column_config.NumberColumn(width="small"),
-            "Son": st.column_config.TextColumn(width="small"),
-            "Tür": st.column_config.TextColumn(width="small"),
-            "Yorumlar": st.column_config.TextColumn(width="medium"),
-            "Beğenilmeyen cevap": st.column_config.TextColumn(width="large"),
-        },
-    )
-    changed = False
-    for (gap, row), new in zip(shown, _records(edited)):
-        if bool(new["Çözüldü"]) != row["Çözüldü"]:
-            records.set_resolved(db, gap.normalized, gap.question, bool(new["Çözüldü"]))
-            changed = True
-    if changed:
+
+    by_question = {gap.question: gap for gap in gaps}
+    solved_now = [gap.question for gap, row in zip(gaps, rows) if row["Çözüldü"]]
+    with st.form("resolved-marks", border=False):
+        chosen = st.multiselect(
+            "Çözülen sorular (belgelere eklediğiniz konular)", list(by_question), default=solved_now,
+            placeholder="Soru seçin", key=f"resolved-{len(rows)}-{open_count}",
+        )
+        saved = st.form_submit_button("✅ İşaretleri kaydet")
+    if saved:
+        for question, gap in by_question.items():
+            want = question in chosen
+            if want != (question in solved_now):
+                records.set_resolved(db, gap.normalized, gap.question, want)
         st.rerun()
+
     disliked = [(gap, row) for gap, row in shown if row["Beğenilmeyen cevap"] != "—"]
     if disliked:
         with st.expander("Beğenilmeyen cevaplar (tam metin)"):
@@ -163,9 +171,3 @@ def gaps_table(db: Any, timezone: str) -> None:
                 st.markdown(f"**{gap.question}** · {row['Son']}")
                 st.caption(f"Yorum: {row['Yorumlar']}")
                 st.text(row["Beğenilmeyen cevap"])
-
-
-def _records(edited: Any) -> list[dict[str, Any]]:
-    if hasattr(edited, "to_dict"):
-        return edited.to_dict("records")
-    return list(edited)
