@@ -62,7 +62,7 @@ with documents_tab:
                 "Dosya": st.column_config.TextColumn(width="medium"),
                 "Boyut": st.column_config.TextColumn(width="small"),
                 "Parça": st.column_config.NumberColumn(width="small"),
-                "Son dizinleme": st.column_config.TextColumn(width="small"),
+                "Son dizinleme": st.column_config.TextColumn(width="medium"),
                 "Onarımlar": st.column_config.TextColumn(width="medium"),
                 "Uyarılar": st.column_config.TextColumn(width="medium"),
             },

@@ -140,7 +140,7 @@ def gaps_table(db: Any, timezone: str) -> None:
                 "Çözüldü": st.column_config.CheckboxColumn(width="small"),
                 "Soru": st.column_config.TextColumn(width="large"),
                 "Kaç kez": st.column_config.NumberColumn(width="small"),
-                "Son": st.column_config.TextColumn(width="small"),
+                "Son": st.column_config.TextColumn(width="medium"),
                 "Tür": st.column_config.TextColumn(width="small"),
                 "Yorumlar": st.column_config.TextColumn(width="medium"),
                 "Beğenilmeyen cevap": st.column_config.TextColumn(width="large"),
