@@ -157,6 +157,16 @@ def test_uploader_texts_are_turkish_and_the_phone_sidebar_closes(tmp_path) -> No
             assert "yüklenemez" in _after_content(tip)
             assert tip.evaluate("e => getComputedStyle(e).fontSize") == "0px"
 
+            # While the page works (re-indexing) no English "Stop"/"Running" shows: the minimal
+            # toolbar has no status widget (and chrome.py's CSS would say "Durdur" if it had one).
+            page.get_by_role("button", name="Yeniden dizinle").click()
+            done = page.get_by_text("Son dizinleme:")
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and not done.count():
+                assert not page.get_by_test_id("stStatusWidget").filter(has_text="Stop").count()
+                time.sleep(0.25)
+            expect(page.get_by_text("Son dizinleme:")).to_be_visible(timeout=300_000)
+
             phone = browser.new_page(viewport=PHONE, locale="tr-TR")
             phone.goto(server.url + "/vram_hesaplayici", wait_until="domcontentloaded")
             expect(phone.get_by_test_id("stMetric").first).to_be_visible(timeout=60_000)
