@@ -58,13 +58,14 @@ with documents_tab:
     if rows:
         st.dataframe(
             rows, hide_index=True, width="stretch",
+            # Pixel widths: the six columns fit the content width of a 1366 px laptop screen.
             column_config={
-                "Dosya": st.column_config.TextColumn(width="medium"),
-                "Boyut": st.column_config.TextColumn(width="small"),
-                "Parça": st.column_config.NumberColumn(width="small"),
-                "Son dizinleme": st.column_config.TextColumn(width="medium"),
-                "Onarımlar": st.column_config.TextColumn(width="medium"),
-                "Uyarılar": st.column_config.TextColumn(width="medium"),
+                "Dosya": st.column_config.TextColumn(width=220),
+                "Boyut": st.column_config.TextColumn(width=70),
+                "Parça": st.column_config.NumberColumn(width=60),
+                "Son dizinleme": st.column_config.TextColumn(width=125),
+                "Onarımlar": st.column_config.TextColumn(width=170),
+                "Uyarılar": st.column_config.TextColumn(width=170),
             },
         )
     else:

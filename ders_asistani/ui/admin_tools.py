@@ -70,7 +70,12 @@ def test_search(kb: Any, k: int = 5) -> None:
         st.warning("Lütfen aranacak bir soru yazın.")
         return
     try:
-        response = kb.retriever().search(question, k=k)
+        retriever = kb.retriever()
+        warm_up = getattr(retriever, "warm_up", None)  # as the CLI does: both halves of the search ready
+        if warm_up is not None:
+            with st.spinner("Arama hazırlanıyor (yalnız ilk seferde sürer)…"):
+                warm_up()
+        response = retriever.search(question, k=k)
     except Exception as exc:  # busy store, no index yet: the messages are Turkish
         log.exception("test search failed")
         st.error(f"Arama yapılamadı: {exc}")
@@ -85,10 +90,10 @@ def test_search(kb: Any, k: int = 5) -> None:
         [{"Sıra": rank, "Puan": tr_number(p.score, 3), "Kaynak": p.location(), "Metin": " ".join(p.text.split())[:400]}
          for rank, p in enumerate(response.passages, start=1)],
         hide_index=True,
-        column_config={"Sıra": st.column_config.NumberColumn(width="small"),
-                       "Puan": st.column_config.TextColumn(width="small"),
-                       "Kaynak": st.column_config.TextColumn(width="medium"),
-                       "Metin": st.column_config.TextColumn(width="large")},
+        column_config={"Sıra": st.column_config.NumberColumn(width=45),
+                       "Puan": st.column_config.TextColumn(width=60),
+                       "Kaynak": st.column_config.TextColumn(width=200),
+                       "Metin": st.column_config.TextColumn(width=400)},
     )
 
 
@@ -136,14 +141,14 @@ def gaps_table(db: Any, timezone: str) -> None:
             [row for _gap, row in shown],
             hide_index=True,
             width="stretch",
-            column_config={
-                "Çözüldü": st.column_config.CheckboxColumn(width="small"),
-                "Soru": st.column_config.TextColumn(width="large"),
-                "Kaç kez": st.column_config.NumberColumn(width="small"),
-                "Son": st.column_config.TextColumn(width="medium"),
-                "Tür": st.column_config.TextColumn(width="small"),
-                "Yorumlar": st.column_config.TextColumn(width="medium"),
-                "Beğenilmeyen cevap": st.column_config.TextColumn(width="large"),
+            column_config={  # pixel widths: the table fits a 1366 px laptop screen
+                "Çözüldü": st.column_config.CheckboxColumn(width=62),
+                "Soru": st.column_config.TextColumn(width=210),
+                "Kaç kez": st.column_config.NumberColumn(width=55),
+                "Son": st.column_config.TextColumn(width=120),
+                "Tür": st.column_config.TextColumn(width=95),
+                "Yorumlar": st.column_config.TextColumn(width=140),
+                "Beğenilmeyen cevap": st.column_config.TextColumn(width=210),
             },
         )
     else:
