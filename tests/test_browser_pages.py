@@ -148,6 +148,9 @@ def test_uploader_texts_are_turkish_and_the_phone_sidebar_closes(tmp_path) -> No
             assert hint.evaluate("e => getComputedStyle(e).fontSize") == "0px"
             assert page.get_by_test_id("stMainMenu").count() == 0  # the English-only ⋮ menu is gone
             _shot(page, "bilgi-tabani-yukleme-1366.png")
+            page.get_by_test_id("stDataFrame").first.hover()
+            page.get_by_label("CSV olarak indir").hover()  # the table toolbar's names are Turkish
+            expect(page.get_by_role("tooltip")).to_contain_text("CSV olarak indir")
 
             page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
             chip = page.get_by_test_id("stFileChip")
@@ -155,6 +158,8 @@ def test_uploader_texts_are_turkish_and_the_phone_sidebar_closes(tmp_path) -> No
             tip = page.get_by_test_id("stTooltipErrorContent")
             expect(tip).to_be_attached(timeout=10_000)
             assert "yüklenemez" in _after_content(tip)
+            expect(chip).to_contain_text("2,0 B")  # the size under the file, Turkish too
+            assert page.get_by_label("Dosya ekle").count() == 1
             assert tip.evaluate("e => getComputedStyle(e).fontSize") == "0px"
 
             # While the page works (re-indexing) no English "Stop"/"Running" shows: the minimal

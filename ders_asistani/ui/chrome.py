@@ -12,6 +12,7 @@ only when the browser says it is a phone, so a small script closes it on any nar
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import streamlit as st
@@ -65,11 +66,55 @@ _CLOSE_SIDEBAR_JS = """
 })();
 """ % NARROW_PX
 
+# Streamlit's own English words that CSS cannot reach (hover tooltips of table toolbars, file
+# sizes under an uploaded file, buttons' accessible names): a small observer rewrites them.
+EXACT_TEXTS = {
+    "Show/hide columns": "Sütunları göster/gizle",
+    "Download as CSV": "CSV olarak indir",
+    "Search": "Ara",
+    "Fullscreen": "Tam ekran",
+    "Close fullscreen": "Tam ekrandan çık",
+    "Close": "Kapat",
+    "Add files": "Dosya ekle",
+}
+
+_TRANSLATE_JS = """
+(function () {
+  if (window.__daTranslateHook) return;
+  window.__daTranslateHook = true;
+  var exact = %s;
+  var size = /^(\\d+)\\.(\\d)\\s*([KMG]?B)$/;
+  function fix(root) {
+    root.querySelectorAll('[role="tooltip"], [data-testid="stFileChip"]').forEach(function (box) {
+      var walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+      var node;
+      while ((node = walker.nextNode())) {
+        var text = node.nodeValue.trim();
+        if (exact[text]) node.nodeValue = exact[text];
+        else if (size.test(text)) node.nodeValue = text.replace(size, "$1,$2 $3");
+      }
+    });
+    root.querySelectorAll('[aria-label]').forEach(function (el) {
+      var label = el.getAttribute("aria-label");
+      if (exact[label]) el.setAttribute("aria-label", exact[label]);
+    });
+  }
+  var pending = null;  // at most one pass per 150 ms, even while an answer streams
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = setTimeout(function () { pending = null; fix(document.body); }, 150);
+  })
+    .observe(document.body, {childList: true, subtree: true, characterData: true});
+  fix(document.body);
+})();
+"""
+
 
 def apply_app_chrome() -> None:
     """Once per run, from app.py: the Turkish texts and the narrow-screen sidebar."""
     st.html(
-        f"<style>{app_css()}</style><span class='da-chrome-hook'></span><script>{_CLOSE_SIDEBAR_JS}</script>",
+        f"<style>{app_css()}</style><span class='da-chrome-hook'></span>"
+        f"<script>{_CLOSE_SIDEBAR_JS}{_TRANSLATE_JS % json.dumps(EXACT_TEXTS, ensure_ascii=False)}</script>",
         unsafe_allow_javascript=True,
     )
 
