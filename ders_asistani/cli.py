@@ -13,7 +13,7 @@ from typing import Sequence
 
 import typer
 
-from ders_asistani.commands import hardware, index, offline_eval, retrieval, tutor
+from ders_asistani.commands import hardware, index, offline_eval, records, retrieval, tutor
 from turkish.sanitize import sanitize_text
 
 app = typer.Typer(
@@ -32,7 +32,7 @@ def _root() -> None:
     """Küçük dil modelleri dersi için Türkçe ders asistanı."""
 
 
-for module in (index, hardware, retrieval, offline_eval, tutor):
+for module in (index, hardware, retrieval, offline_eval, tutor, records):
     module.register(app)
 
 

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, String, Text, delete, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -161,3 +162,33 @@ def csv_bytes(rows: list[dict[str, Any]], columns: dict[str, str]) -> bytes:
     for row in rows:
         writer.writerow(["" if row.get(key) is None else row.get(key) for key in columns])
     return out.getvalue().encode("utf-8-sig")
+
+
+FEEDBACK_COLUMNS = {"at": "Zaman", "rating": "Değerlendirme", "question": "Soru", "answer": "Cevap",
+                    "comment": "Yorum", "mode": "Mod", "thread_id": "Sohbet"}
+UNANSWERED_COLUMNS = {"at": "Zaman", "question": "Soru", "mode": "Mod", "reason": "Neden", "resolved": "Çözüldü"}
+
+
+def local_time(value: datetime | str | None, timezone: str = "Europe/Istanbul") -> str:
+    """A stored UTC time as the instructor's clock reads it: '03.12.2026 09:15'."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return _utc(value).astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+def export_csv(db: AppDatabase, kind: str, timezone: str) -> bytes:
+    """The instructor's download: kind "feedback" or "unanswered", times in `timezone`."""
+    rows = feedback_records(db) if kind == "feedback" else unanswered_records(db)
+    columns = FEEDBACK_COLUMNS if kind == "feedback" else UNANSWERED_COLUMNS
+    shown = []
+    for row in rows:
+        row = dict(row, at=local_time(row["at"], timezone))
+        if isinstance(row.get("resolved"), bool):
+            row["resolved"] = "evet" if row["resolved"] else "hayır"
+        shown.append(row)
+    return csv_bytes(shown, columns)

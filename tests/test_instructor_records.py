@@ -75,3 +75,24 @@ def test_csv_has_a_bom_turkish_headers_and_letters(app_database_url: str) -> Non
     assert rows[0] == ["Değerlendirme", "Soru", "Cevap", "Yorum"]
     assert sorted(r[1] for r in rows[1:]) == ["LoRA rank nasıl seçilir?", "SLM nedir?"]
     assert ["beğenilmedi", "LoRA rank nasıl seçilir?", "Rank her zaman 64 olmalıdır.", "Yanlış, örnek yok"] in rows
+
+
+def test_cli_export_gives_the_same_csv_as_the_page(app_database_url: str, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from ders_asistani.cli import app
+
+    db = _db(app_database_url)
+    monkeypatch.setenv("DATABASE_URL", app_database_url)
+    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "geri.csv"
+    result = CliRunner().invoke(app, ["export", "geri-bildirim", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == records.export_csv(db, "feedback", "Europe/Istanbul")
+    text_out = out.read_bytes().decode("utf-8-sig")
+    assert text_out.splitlines()[0] == "Zaman;Değerlendirme;Soru;Cevap;Yorum;Mod;Sohbet"
+    unanswered = CliRunner().invoke(app, ["export", "cevapsiz"])
+    assert unanswered.exit_code == 0 and "Kuantum bilgisayar nedir?;offline;kapsam dışı;hayır" in unanswered.stdout
+    bad = CliRunner().invoke(app, ["export", "hepsi"])
+    assert bad.exit_code == 2 and "Bilinmeyen liste" in bad.output

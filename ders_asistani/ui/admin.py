@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from ders_asistani.admin_guard import AdminGuard
+from ders_asistani.instructor_records import local_time
 from turkish.number_format import tr_number
 
 TOKEN_KEY = "admin_session_token"
@@ -83,20 +83,6 @@ def human_size(size: int) -> str:
             return f"{value:.0f} B" if unit == "B" else f"{tr_number(value, 1)} {unit}"
         value /= 1024
     return f"{size} B"
-
-
-def local_time(value: datetime | str | None, timezone: str = "Europe/Istanbul") -> str:
-    """A stored UTC time as the instructor's clock reads it: '03.12.2026 09:15'."""
-    if not value:
-        return "—"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
 
 
 def human_time(iso: str | None, timezone: str = "Europe/Istanbul") -> str:

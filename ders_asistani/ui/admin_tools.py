@@ -7,7 +7,6 @@ The test search calls the same retriever as `ders-asistani search` (`KnowledgeBa
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -16,11 +15,6 @@ from ders_asistani import instructor_records as records
 from turkish.number_format import tr_number
 
 log = logging.getLogger("ders_asistani.app")
-
-FEEDBACK_COLUMNS = {"at": "Zaman", "rating": "Değerlendirme", "question": "Soru", "answer": "Cevap",
-                    "comment": "Yorum", "mode": "Mod", "thread_id": "Sohbet"}
-UNANSWERED_COLUMNS = {"at": "Zaman", "question": "Soru", "mode": "Mod", "reason": "Neden", "resolved": "Çözüldü"}
-
 
 def document_chunks(kb: Any, source: str) -> list[Any]:
     """The stored chunks of one document, in document order."""
@@ -97,25 +91,11 @@ def test_search(kb: Any, k: int = 5) -> None:
     )
 
 
-def _local_rows(rows: list[dict[str, Any]], timezone: str) -> list[dict[str, Any]]:
-    from ders_asistani.ui.admin import local_time
-
-    out = []
-    for row in rows:
-        row = dict(row)
-        if isinstance(row.get("at"), datetime):
-            row["at"] = local_time(row["at"], timezone)
-        if isinstance(row.get("resolved"), bool):
-            row["resolved"] = "evet" if row["resolved"] else "hayır"
-        out.append(row)
-    return out
-
-
 def exports(db: Any, timezone: str) -> None:
     """Two CSV downloads (UTF-8 with BOM, ';' separated: Excel opens them with Turkish letters)."""
     left, right = st.columns(2)
-    feedback = records.csv_bytes(_local_rows(records.feedback_records(db), timezone), FEEDBACK_COLUMNS)
-    unanswered = records.csv_bytes(_local_rows(records.unanswered_records(db), timezone), UNANSWERED_COLUMNS)
+    feedback = records.export_csv(db, "feedback", timezone)  # the same bytes as `ders-asistani export`
+    unanswered = records.export_csv(db, "unanswered", timezone)
     left.download_button("⬇️ Geri bildirimler (CSV)", feedback, file_name="geri-bildirimler.csv",
                          mime="text/csv", key="export-feedback", width="stretch")
     right.download_button("⬇️ Cevapsız sorular (CSV)", unanswered, file_name="cevapsiz-sorular.csv",
