@@ -16,6 +16,7 @@ KNOWLEDGE = st.Page("pages/bilgi_tabani.py", title="Bilgi Tabanı", icon="📚")
 
 page = st.navigation([CHAT, CALCULATOR, KNOWLEDGE])
 # The browser tab names the page ("VRAM Hesaplayıcı · Ders Asistanı"); layout is chosen per page.
-st.set_page_config(page_title=f"{page.title} · Ders Asistanı", page_icon="🎓")
+title = getattr(page, "title", None)  # None outside a Streamlit run (bare mode, e.g. a spawned process)
+st.set_page_config(page_title=f"{title} · Ders Asistanı" if title else "Ders Asistanı", page_icon="🎓")
 apply_app_chrome()  # Turkish for Streamlit's own texts; the sidebar closes after a page is chosen
 page.run()
