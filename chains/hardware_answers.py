@@ -86,9 +86,9 @@ def estimate_answer(query: HardwareQuery) -> HardwareAnswer:
         f"{result.model} ({_num(result.params_billion, 2)} milyar parametre), {result.quant_label or result.quant} ile "
         f"{mode_tr}: toplam ≈ {_num(result.total_gb)} GB bellek gerekir "
         f"(ağırlıklar {_num(result.weights_gb)} GB, KV önbelleği {_num(result.kv_cache_gb)} GB, "
-        f"etkinleştirmeler {_num(result.activations_gb)} GB, ek yük {_num(result.overhead_gb)} GB"
+        f"aktivasyonlar {_num(result.activations_gb)} GB, ek yük {_num(result.overhead_gb)} GB"
         + (f", eğitim {_num(result.training_gb)} GB" if result.training_gb else "")
-        + f"; bağlam {result.context} token)."
+        + f"; bağlam {_num(int(result.context))} token)."
     ]
     from hardware.estimate import is_unqualified_4bit
 
@@ -111,7 +111,7 @@ def estimate_answer(query: HardwareQuery) -> HardwareAnswer:
             except HardwareInputError:
                 pass
     if result.max_context and result.fits:
-        lines.append(f"Bu bellekle en fazla yaklaşık {result.max_context} token bağlam kullanılabilir.")
+        lines.append(f"Bu bellekle en fazla yaklaşık {_num(int(result.max_context))} token bağlam kullanılabilir.")
     if result.tokens_per_s:
         lines.append(f"Tahmini üretim hızı ≈ {_num(result.tokens_per_s, 0)} token/s.")
     lines.append("(Sayılar donanım hesaplayıcısından; yaklaşık değerlerdir.)")

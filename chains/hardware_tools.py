@@ -61,7 +61,7 @@ def run_vram(**kwargs: Any) -> dict[str, Any]:
     payload.update({
         "gpu": full["gpu"], "kullanilabilir_bellek_gb": full["budget_gb"],
         "ders_kurali_gb": full["course_rule_gb"], "ders_kurali_aciklamasi": full["course_rule_explanation"],
-        "sigdigi_gpular": full["gpus_that_fit"][:8], "birim": "GiB (2^30 bayt)",
+        "sigdigi_gpular": full["gpus_that_fit"][:8], "birim": "GB (1 GB = 2^30 bayt)",
     })
     return payload
 
@@ -81,7 +81,7 @@ def run_recommend(**kwargs: Any) -> dict[str, Any]:
 
     listed = {r.model_id for r in recs}
     missing = [dict(c, name=resolve_model(c["model"]).name) for c in course if c["model"] not in listed]
-    payload: dict[str, Any] = {"oneriler": [r.to_dict() for r in recs], "birim": "GiB (2^30 bayt)"}
+    payload: dict[str, Any] = {"oneriler": [r.to_dict() for r in recs], "birim": "GB (1 GB = 2^30 bayt)"}
     if not recs:
         payload["not"] = "Bu bellek ve bağlamla çalışabilecek model bulunamadı; bağlamı kısaltın ya da daha büyük bir GPU deneyin."
     if missing:
@@ -96,7 +96,7 @@ def hardware_tools() -> list[BaseTool]:
 
     @tool(VRAM_TOOL, args_schema=VramArgs)
     def vram_hesapla(**kwargs: Any) -> dict[str, Any]:
-        """Bir modelin çalıştırılması ya da ince ayarı için gereken GPU belleğini (GiB) hesaplar: ağırlıklar, KV önbelleği, aktivasyonlar, eğitim durumları; verilen GPU'ya sığıp sığmadığı, sığan en uzun bağlam, tahmini token/s ve dersteki kuralla karşılaştırma."""
+        """Bir modelin çalıştırılması ya da ince ayarı için gereken GPU belleğini (GB) hesaplar: ağırlıklar, KV önbelleği, aktivasyonlar, eğitim durumları; verilen GPU'ya sığıp sığmadığı, sığan en uzun bağlam, tahmini token/s ve dersteki kuralla karşılaştırma."""
         return run_vram(**kwargs)
 
     @tool(RECOMMEND_TOOL, args_schema=RecommendArgs)

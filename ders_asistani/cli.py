@@ -15,7 +15,7 @@ import typer
 
 from typer._click import exceptions as click_errors
 
-from ders_asistani.commands import admin, hardware, index, models, offline_eval, retrieval, tutor, usage
+from ders_asistani.commands import admin, hardware, index, models, offline_eval, retrieval, tutor, usage, records
 from ders_asistani.usage_errors import EXIT_USAGE, use_turkish_help_panels, usage_message
 from turkish.sanitize import sanitize_text
 
@@ -37,7 +37,7 @@ def _root() -> None:
     """Küçük dil modelleri dersi için Türkçe ders asistanı."""
 
 
-for module in (index, hardware, retrieval, offline_eval, tutor, admin, models, usage):
+for module in (index, hardware, retrieval, offline_eval, tutor, admin, models, usage, records):
     module.register(app)
 
 

@@ -108,6 +108,7 @@ class Settings(BaseSettings):
     answer_cache_ttl_hours: float = 168.0  # 0: kept until the next re-index
     upload_max_mb: float = 20.0
     max_question_chars: int = 2000
+    display_timezone: str = "Europe/Istanbul"  # times on the instructor page (IANA name)
 
     @field_validator("groq_fallback_models", mode="before")
     @classmethod
@@ -121,6 +122,19 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_share(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"DISPLAY_TIMEZONE bilinen bir saat dilimi değil: {value!r} (örnek: Europe/Istanbul)"
+            ) from exc
+        return value
 
     @field_validator("groq_api_key", "admin_password", "course_access_code", mode="before")
     @classmethod

@@ -10,17 +10,10 @@ parameters × 2 bytes. We show the intended rule (parameters × bytes × 1.2).
 from __future__ import annotations
 
 from hardware.catalog import ModelSpec, QuantSpec
+from turkish.number_format import tr_number  # re-exported: hardware.explain.tr_number
 
 GIB = 1024**3
 COURSE_SOURCE = "langchain-groq-donanim.md, 'Bellek Hesaplama Formülü' ve model tablosu"
-
-
-def tr_number(value: float, digits: int = 1) -> str:
-    """Turkish decimal comma: 16.5 -> '16,5'; thousands with a dot: 131072 -> '131.072'."""
-    if isinstance(value, int) or (float(value).is_integer() and abs(value) >= 1000):
-        return f"{int(value):,}".replace(",", ".")
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def course_bytes_per_param(quant: QuantSpec) -> float:
@@ -42,12 +35,12 @@ def course_rule_explanation(
     literal_gib = model.params_total * 2 * precision * 1.2 / GIB
     lines = [
         f"Dersteki kural: {tr_number(p, 2)} milyar parametre × {tr_number(precision, 2)} bayt ({quant.label}) "
-        f"× 1,2 (%20 ara bellek) ≈ {tr_number(course_gib)} GiB.",
+        f"× 1,2 (%20 ara bellek) ≈ {tr_number(course_gib)} GB.",
     ]
     if quant.bits == 16:
         lines.append(
             f"Not: Formül 'Parametre Sayısı × 2 × Precision' diye yazılmış; FP16 için Precision zaten 2 bayt olduğundan "
-            f"harfiyen uygulanırsa baytlar iki kez sayılır (≈ {tr_number(literal_gib)} GiB). Dersteki tablo "
+            f"harfiyen uygulanırsa baytlar iki kez sayılır (≈ {tr_number(literal_gib)} GB). Dersteki tablo "
             "(70B → 140 GB+, 8B → 16 GB+) parametre × 2 bayt hesabına uyar; burada bu anlamı kullanıyoruz."
         )
     if effective_bits and abs(effective_bits - quant.bits) / quant.bits > 0.03:
@@ -57,10 +50,10 @@ def course_rule_explanation(
             "saklanan tensörler yüzünden)."
         )
     lines.append(
-        f"Ayrıntılı hesap: ağırlıklar {tr_number(weights_gib, 2)} GiB + KV önbelleği {tr_number(kv_gib, 2)} GiB "
-        f"({tr_number(context)} token × batch {batch}) + aktivasyonlar {tr_number(activations_gib, 2)} GiB"
-        + (f" + gradyan/optimizer {tr_number(training_gib, 2)} GiB" if training_gib else "")
-        + f" + çalışma zamanı ek yükü {tr_number(overhead_gib, 2)} GiB = {tr_number(total_gib, 2)} GiB."
+        f"Ayrıntılı hesap: ağırlıklar {tr_number(weights_gib, 2)} GB + KV önbelleği {tr_number(kv_gib, 2)} GB "
+        f"({tr_number(context)} token × batch {batch}) + aktivasyonlar {tr_number(activations_gib, 2)} GB"
+        + (f" + gradyan/optimizer {tr_number(training_gib, 2)} GB" if training_gib else "")
+        + f" + çalışma zamanı ek yükü {tr_number(overhead_gib, 2)} GB = {tr_number(total_gib, 2)} GB."
     )
     diff = total_gib - course_gib
     if mode != "inference":
@@ -74,10 +67,10 @@ def course_rule_explanation(
         if weights_gib - nominal > 0.005:
             extras["nicemleme ek bitleri (ölçekler, yüksek bitte kalan tensörler)"] = weights_gib - nominal
         largest = max(extras, key=lambda k: extras[k])
-        parts = ", ".join(f"{name} {tr_number(value, 2)} GiB" for name, value in extras.items())
+        parts = ", ".join(f"{name} {tr_number(value, 2)} GB" for name, value in extras.items())
         lines.append(
-            f"Fark: ayrıntılı hesap kuraldan {tr_number(abs(diff), 2)} GiB {'fazla' if diff >= 0 else 'az'}. "
-            f"Kuralın sabit %20 payı {tr_number(0.2 * nominal, 2)} GiB; ayrıntılı hesapta bu payın yerini {parts} alıyor "
+            f"Fark: ayrıntılı hesap kuraldan {tr_number(abs(diff), 2)} GB {'fazla' if diff >= 0 else 'az'}. "
+            f"Kuralın sabit %20 payı {tr_number(0.2 * nominal, 2)} GB; ayrıntılı hesapta bu payın yerini {parts} alıyor "
             f"(en büyük kalem: {largest}). KV önbelleği bağlam ve batch ile doğrusal büyür; sabit %20 bunu izleyemez."
         )
     return "\n".join(lines)
@@ -90,14 +83,14 @@ def formula_notes(
     """The two main terms written out with the model's own numbers, so students can redo them."""
     notes = [
         f"Ağırlıklar: {tr_number(model.params_billion, 2)} milyar parametre × {tr_number(bits_per_param, 2)} bit ÷ 8 "
-        f"= {tr_number(weights_gib, 2)} GiB ({quant.label})."
+        f"= {tr_number(weights_gib, 2)} GB ({quant.label})."
     ]
     if mode == "inference":
         window = (f" (kayan pencereli katmanlarda en fazla {tr_number(model.sliding_window)} token)"
                   if model.sliding_window else "")
         notes.append(
             f"KV önbelleği: 2 (K ve V) × {model.layers} katman × {model.kv_heads} KV başı × {model.head_dim} boyut × "
-            f"{tr_number(kv_bytes, 2)} bayt × {tr_number(context)} token{window} × {batch} batch = {tr_number(kv_gib, 2)} GiB."
+            f"{tr_number(kv_bytes, 2)} bayt × {tr_number(context)} token{window} × {batch} batch = {tr_number(kv_gib, 2)} GB."
         )
     return notes
 
@@ -127,7 +120,7 @@ def estimate_notes(
         )
     if model.sliding_window:
         notes.append(
-            f"Kayan pencere dikkati: yerel katmanlar yalnızca son {tr_number(model.sliding_window)} tokenı saklar "
+            f"Kayan pencere dikkati: yerel katmanlar yalnızca son {tr_number(model.sliding_window)} token'ı saklar "
             "(llama.cpp ve transformers bunu destekler)."
         )
     if model.is_moe:
@@ -141,7 +134,7 @@ def estimate_notes(
     if quant.is_gguf:
         notes.append(
             f"{quant.label}: llama.cpp bazı tensörleri (çıktı, attn_v, ffn_down) daha yüksek bit ile saklar; "
-            "ağırlık boyutu bu karışıma göre hesaplandı. Hesaplama tamponu 512 tokenlık parçalarla."
+            "ağırlık boyutu bu karışıma göre hesaplandı. Hesaplama tamponu 512 token'lık parçalarla."
         )
     if kv_label not in ("fp16", "bf16"):
         notes.append(f"KV önbelleği {kv_label} ile saklanıyor.")

@@ -51,11 +51,12 @@ _GPU_RE = re.compile(
     re.IGNORECASE,
 )
 _CONTEXT_RE = re.compile(
-    r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<k>k|bin)?\s*(?:token(?:lık|lik)?|['’]?l[ıi]k)?\s*"
+    r"(?P<num>\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:[.,]\d+)?)\s*(?P<k>k|bin)?\s*(?:token(?:['’]?l[ıi]k)?|['’]?l[ıi]k)?\s*"
     r"(?:bağlam|baglam|context|bağlam uzunluğu|pencere)",
     re.IGNORECASE,
 )
-_CONTEXT_TOKENS_RE = re.compile(r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<k>k|bin)?\s*token", re.IGNORECASE)
+_CONTEXT_TOKENS_RE = re.compile(r"(?P<num>\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:[.,]\d+)?)\s*(?P<k>k|bin)?\s*token", re.IGNORECASE)
+_THOUSANDS_RE = re.compile(r"\d{1,3}(?:\.\d{3})+")  # Turkish grouping: "131.072" is 131072
 
 _RECOMMEND_WORDS = ("hangi model", "hangi modeli", "model öner", "öneri", "önerir", "seçmeli", "seçeyim", "tavsiye")
 _FIT_WORDS = ("sığar", "sığ", "çalışır mı", "çalıştırabilir", "çalıştırır", "yeter mi", "yeterli mi", "kaldırır", "olur mu", "çalışır")
@@ -132,7 +133,7 @@ class HardwareQuery:
         elif self.params_b:
             parts.append(f"model boyutu: {self.params_b:g}B parametre")
         if self.quant:
-            parts.append(f"niceleme: {self.quant}")
+            parts.append(f"nicemleme: {self.quant}")
         elif self.bits:
             parts.append(f"hassasiyet: {self.bits}-bit")
         if self.gpu:
@@ -235,7 +236,8 @@ def _find_context(text: str) -> int | None:
     for regex in (_CONTEXT_RE, _CONTEXT_TOKENS_RE):
         match = regex.search(text)
         if match:
-            value = _number(match.group("num"))
+            raw = match.group("num")
+            value = float(raw.replace(".", "")) if _THOUSANDS_RE.fullmatch(raw) else _number(raw)
             if match.group("k"):
                 value *= 1024 if match.group("k").lower() == "k" else 1000
             if value >= 128:

@@ -8,6 +8,9 @@ from ders_asistani.ui import chat, identity, render, resources
 from ders_asistani.ui.access import require_access
 from ders_asistani.ui.own_key import key_kind, own_key, sidebar_box
 from ders_asistani.ui.feedback import feedback_widget
+from ders_asistani.ui.navigation import leave_legacy_pages_mode
+
+leave_legacy_pages_mode()  # a first visit to this URL gets the real navigation
 
 log = logging.getLogger("ders_asistani.app")
 settings = resources.settings()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support import APP, CALCULATOR_PAGE, Event, FakeTutor, isolate_app, texts
+from turkish.number_format import tr_gb, tr_int, tr_number
 
 
 @pytest.fixture
@@ -32,13 +35,23 @@ def _expected(**overrides):
 
 def test_default_case_shows_the_estimate_metrics_chart_and_rule(at) -> None:
     expected = _expected()
-    assert _metric(at, "Toplam VRAM") == f"{expected['total_gb']:.1f} GB"
+    assert _metric(at, "Toplam VRAM") == tr_gb(expected["total_gb"])
     assert _metric(at, "Sığıyor mu?") == ("Evet ✅" if expected["fits"] else "Hayır ❌")
-    assert _metric(at, "Beklenen hız (token/sn)") == f"~{expected['tokens_per_s']:.0f}"
+    assert _metric(at, "Beklenen hız (token/sn)") == f"~{tr_number(expected['tokens_per_s'], 0)}"
     charts = at.get("vega_lite_chart")
     assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["bar", "rule", "text"]  # the parts, and the GPU's memory as a line
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert "regexp" in axis["labelExpr"] and axis["title"] == "GB"
+    assert spec["layer"][0]["encoding"]["color"]["legend"]["labelLimit"] == 0  # labels never cut
     page = texts(at)
-    assert "Ders kuralı" in page and f"{expected['course_rule_gb']:.1f} GB" in page
+    assert "Ders kuralı" in page and f"### {tr_gb(expected['course_rule_gb'])}" in page
+    # The heading and its caption give the same figure, in the same format and unit.
+    assert f"≈ {tr_gb(expected['course_rule_gb'])}." in page
+    assert _metric(at, "Sığan en uzun bağlam") == f"{tr_int(expected['max_context'])} token"
+    assert "GiB" not in page and "2³⁰ bayt" in page
     assert expected["course_rule_explanation"].splitlines()[0] in page
     assert expected["gpus_that_fit"][0] in page
 
@@ -49,7 +62,7 @@ def test_changing_inputs_changes_the_result(at) -> None:
     at.select_slider(key="context").set_value(8192).run()
     assert not at.exception
     expected = _expected(mode="full_finetune", context=8192, quant="bf16")
-    assert _metric(at, "Toplam VRAM") == f"{expected['total_gb']:.1f} GB"
+    assert _metric(at, "Toplam VRAM") == tr_gb(expected["total_gb"])
     assert _metric(at, "Sığıyor mu?") == "Hayır ❌"
     assert expected["notes"][0] in texts(at)
 
@@ -74,7 +87,7 @@ def test_custom_size_and_vram_figure(at) -> None:
     at.radio(key="target").set_value("VRAM gir").run()
     at.number_input(key="vram").set_value(4.0).run()
     expected = _expected(model=None, params=3.0, gpu=None, vram=4.0)
-    assert _metric(at, "Toplam VRAM") == f"{expected['total_gb']:.1f} GB"
+    assert _metric(at, "Toplam VRAM") == tr_gb(expected["total_gb"])
 
 
 def test_ask_the_assistant_carries_the_case_into_the_chat(at, monkeypatch) -> None:
@@ -86,7 +99,7 @@ def test_ask_the_assistant_carries_the_case_into_the_chat(at, monkeypatch) -> No
     next(b for b in at.button if "asistana sor" in b.label).click().run()
     assert not at.exception
     question = tutor.calls[0][0]
-    assert "Llama 3.1 8B" in question and "GeForce RTX 3060 12GB" in question and "4096" in question
+    assert "Llama 3.1 8B" in question and "GeForce RTX 3060 12GB" in question and "4.096 token" in question
     assert "Evet, sığar." in texts(at)
 
 

@@ -42,7 +42,7 @@ def test_upload_reindex_and_delete(monkeypatch, tmp_path, course_copy) -> None:
     isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola")
     at = _login(_open(), "doğru-parola")
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["Belgeler", "Cevapsız sorular", "Kullanım"]
+    assert [t.label for t in at.tabs] == ["Belgeler", "Parçalar ve deneme araması", "Cevapsız sorular", "Kullanım"]
     listing = at.dataframe[0].value
     assert "dizinlenmedi" in set(listing["Son dizinleme"])  # nothing indexed yet
 
@@ -128,7 +128,7 @@ def test_repeated_wrong_passwords_lock_the_form_even_in_a_new_session(monkeypatc
 def test_logout_and_expiry_close_the_page(monkeypatch, tmp_path, course_copy) -> None:
     isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola")
     at = _login(_open(), "doğru-parola")
-    assert [t.label for t in at.tabs] == ["Belgeler", "Cevapsız sorular", "Kullanım"]
+    assert [t.label for t in at.tabs] == ["Belgeler", "Parçalar ve deneme araması", "Cevapsız sorular", "Kullanım"]
     token = at.session_state["admin_session_token"]
     next(b for b in at.sidebar.button if b.label == "🚪 Çıkış yap").click().run()
     assert len(at.tabs) == 0 and at.success[0].value == "Çıkış yapıldı."
@@ -142,3 +142,92 @@ def test_login_expires_after_admin_session_minutes(monkeypatch, tmp_path, course
     isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="doğru-parola", ADMIN_SESSION_MINUTES="0.0001")
     at = _login(_open(), "doğru-parola")  # 6 ms: expired by the time the page reruns after login
     assert len(at.tabs) == 0 and "süresi doldu" in at.warning[0].value
+
+
+def _seed_gaps():
+    from ders_asistani.appdb import RATING_DOWN, AppDatabase
+    from ders_asistani.settings import load_settings
+
+    db = AppDatabase(load_settings().app_database_url)
+    db.record_unanswered("Kuantum bilgisayar nedir?", mode="offline")
+    db.record_feedback(message_id="m", thread_id="t", question="LoRA rank nasıl seçilir?",
+                       answer="Rank her zaman 64 olmalıdır.", rating=RATING_DOWN, comment="Yanlış")
+    return db
+
+
+def test_gaps_show_local_time_the_disliked_answer_and_store_solved_marks(monkeypatch, tmp_path, course_copy) -> None:
+    from zoneinfo import ZoneInfo
+
+    from ders_asistani import instructor_records as records
+
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="p")
+    db = _seed_gaps()
+    monkeypatch.setattr("vectorstore.knowledge_base.KnowledgeBase.documents", lambda self: [])
+    at = _login(_open(), "p")
+    assert not at.exception
+    gaps = at.dataframe[1].value
+    by_question = {row["Soru"]: row for row in gaps.to_dict("records")}
+    lora = by_question["LoRA rank nasıl seçilir?"]
+    assert lora["Beğenilmeyen cevap"] == "Rank her zaman 64 olmalıdır." and lora["Yorumlar"] == "Yanlış"
+    last = next(g.last_at for g in db.knowledge_gaps() if g.question == "LoRA rank nasıl seçilir?")
+    assert lora["Son"] == last.astimezone(ZoneInfo("Europe/Istanbul")).strftime("%d.%m.%Y %H:%M")
+    assert lora["Son"] != last.strftime("%d.%m.%Y %H:%M")  # not UTC (Istanbul is UTC+3)
+    assert not any(gaps["Çözüldü"])
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["⬇️ Geri bildirimler (CSV)", "⬇️ Cevapsız sorular (CSV)"]
+
+    # Mark one as solved: stored in the app database, shown in the table, hidden on request.
+    at.multiselect[0].set_value(["Kuantum bilgisayar nedir?"])
+    next(b for b in at.button if b.label == "✅ İşaretleri kaydet").click().run()
+    assert not at.exception
+    assert list(records.resolved_marks(db)) == ["kuantum bilgisayar nedir"]
+    gaps = at.dataframe[1].value
+    assert dict(zip(gaps["Soru"], gaps["Çözüldü"])) == {"LoRA rank nasıl seçilir?": False,
+                                                         "Kuantum bilgisayar nedir?": True}
+    at.toggle(key="hide_resolved").set_value(True).run()
+    assert list(at.dataframe[1].value["Soru"]) == ["LoRA rank nasıl seçilir?"]
+
+    # A new session (another instructor, after a restart) sees the same mark.
+    other = _login(_open(), "p")
+    assert list(other.dataframe[1].value["Çözüldü"]) == [False, True]
+
+
+def test_display_timezone_setting(monkeypatch, tmp_path, course_copy) -> None:
+    from ders_asistani.settings import load_settings
+
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="p", DISPLAY_TIMEZONE="UTC")
+    db = _seed_gaps()
+    monkeypatch.setattr("vectorstore.knowledge_base.KnowledgeBase.documents", lambda self: [])
+    at = _login(_open(), "p")
+    last = db.knowledge_gaps()[0].last_at
+    assert at.dataframe[1].value["Son"][0] == last.strftime("%d.%m.%Y %H:%M")
+    with pytest.raises(ValueError, match="DISPLAY_TIMEZONE bilinen bir saat dilimi değil"):
+        load_settings(display_timezone="Avrupa/İstanbul")
+
+
+@pytest.mark.slow
+def test_upload_and_index_in_one_step_then_preview_and_test_search(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="p")
+    at = _login(_open(), "p")
+    at.file_uploader[0].set_value([
+        ("distilasyon.md", "# Distilasyon\n\nBilgi damıtma, büyük öğretmen modelin bilgisini küçük öğrenci "
+         "modele aktarır. Öğrenci model öğretmenin olasılık dağılımını taklit eder.".encode(), "text/markdown"),
+    ])
+    at.run()
+    next(b for b in at.button if b.label == "⬆️ Yükle ve dizini güncelle").click().run(timeout=300)
+    assert not at.exception
+    assert "'distilasyon.md' yüklendi." in texts(at) and "dizini güncelleyin" not in texts(at)
+    assert "Son dizinleme: 6 dosya" in at.success[-1].value  # indexed in the same step
+    listing = at.dataframe[0].value
+    assert listing.set_index("Dosya").loc["distilasyon.md", "Parça"] > 0
+
+    # Chunk preview of the new document.
+    at.selectbox(key="preview_source").set_value("distilasyon.md").run()
+    chunks = [e for e in at.expander if e.label.startswith("Parça ")]
+    assert chunks and "Distilasyon" in chunks[0].label
+    # Test search with the retriever the CLI uses.
+    at.text_input(key="test_search_question").input("bilgi damıtma nedir")
+    next(b for b in at.button if b.label == "🔍 Ara").click().run(timeout=600)  # first search warms e5 up
+    assert not at.exception
+    results = at.dataframe[1].value
+    assert results["Kaynak"][0].startswith("distilasyon.md")

@@ -107,3 +107,23 @@ def test_describe_is_short_turkish():
 def test_gpt4_is_not_a_t4_but_a_bare_t4_is() -> None:
     assert parse("GPT-4 ile Llama 3 8B farkı ne?").gpu is None
     assert parse("Elimde bir T4 var, Mistral 7B 4-bit sığar mı?").gpu == "NVIDIA T4"
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [("4.096 token bağlam ile 12 GB yeter mi?", 4096), ("131.072 token bağlam", 131072),
+     ("16.384 token'lık bağlam", 16384), ("2.5k token", 2560)],
+)
+def test_turkish_thousands_dots_in_context_lengths(text, tokens):
+    # The calculator hands its case to the chat as "4.096 token bağlam".
+    assert parse(text).context_tokens == tokens
+
+
+def test_the_calculators_question_parses_back_to_its_case():
+    from ders_asistani.ui.calculator import question_for_chat
+    from hardware.estimate import EstimateRequest, estimate
+
+    result = estimate(EstimateRequest(model="llama-3.1-8b", quant="Q4_K_M", context=32768, batch=1,
+                                      mode="inference", gpu="rtx-3060-12gb")).to_full_dict()
+    parsed = parse(question_for_chat(result, "GeForce RTX 3060 12GB"))
+    assert parsed.context_tokens == 32768 and parsed.quant == "Q4_K_M" and parsed.gpu == "GeForce RTX 3060 12GB"

@@ -30,12 +30,12 @@ def _print_estimate(result: Any) -> None:  # noqa: ANN401 - EstimateResult, impo
     head.add_row("Parametre", f"{tr_number(full['params_billion'], 2)} milyar")
     head.add_row("Bağlam × batch", f"{tr_number(full['context'])} token × {full['batch']}")
     if full["gpu"]:
-        head.add_row("GPU", f"{full['gpu']} × {full['gpus']} (kullanılabilir {tr_number(full['budget_gb'])} GiB)")
+        head.add_row("GPU", f"{full['gpu']} × {full['gpus']} (kullanılabilir {tr_number(full['budget_gb'])} GB)")
     console.print(head)
 
-    parts = Table(title="Bellek dökümü (GiB)")
+    parts = Table(title="Bellek dökümü (GB)")
     parts.add_column("Bileşen")
-    parts.add_column("GiB", justify="right")
+    parts.add_column("GB", justify="right")
     for item in full["breakdown"]:
         parts.add_row(item["label_tr"], tr_number(item["gb"], 2))
     parts.add_row("[bold]Toplam[/bold]", f"[bold]{tr_number(full['total_gb'], 2)}[/bold]")
@@ -99,10 +99,11 @@ def vram(
     cases_file: Path | None = typer.Option(None, "--cases-file", help="Her satırı bir hesap olan JSON Lines dosyası"),
     as_json: bool = typer.Option(False, "--json", help="JSON çıktısı"),
 ) -> None:
-    """Bir modelin çalıştırılması ya da ince ayarı için gereken GPU belleğini hesaplar (GiB)."""
+    """Bir modelin çalıştırılması ya da ince ayarı için gereken GPU belleğini hesaplar (GB = 2^30 bayt)."""
     from ders_asistani.output import fail, print_json
     from hardware.errors import HardwareInputError
     from hardware.estimate import EstimateRequest, estimate
+    from hardware.explain import tr_number
 
     if cases_file is not None:
         if not cases_file.is_file():
@@ -120,7 +121,7 @@ def vram(
                 else:
                     fits = {True: "sığar", False: "sığmaz", None: "-"}[item["fits"]]
                     typer.echo(f"{item['model']} · {item['quant']} · {item['context']} token · {item['mode']}: "
-                               f"{item['total_gb']:.2f} GiB ({fits})")
+                               f"{tr_number(item['total_gb'], 2)} GB ({fits})")
         return
 
     raw = {"model": model, "params": params, "quant": quant, "context": context, "batch": batch,
@@ -171,7 +172,7 @@ def recommend(
     if not recs:
         console.print("Bu bellek ve bağlamla çalışabilecek model bulunamadı; bağlamı kısaltın ya da daha büyük bir GPU deneyin.")
     table = Table(title="Önerilen modeller")
-    for column in ("#", "Model", "Nicemleme", "GiB", "token/s", "Gerekçe"):
+    for column in ("#", "Model", "Nicemleme", "GB", "token/s", "Gerekçe"):
         table.add_column(column, overflow="fold")
     for i, r in enumerate(recs, start=1):
         speed = tr_number(r.tokens_per_s, 0) if r.tokens_per_s else "-"

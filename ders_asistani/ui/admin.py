@@ -10,6 +10,8 @@ from typing import Any
 import streamlit as st
 
 from ders_asistani.admin_guard import AdminGuard
+from ders_asistani.instructor_records import local_time
+from turkish.number_format import tr_number
 
 TOKEN_KEY = "admin_session_token"
 
@@ -77,23 +79,21 @@ def require_admin(settings: Any) -> bool:
 
 
 def human_size(size: int) -> str:
+    """Turkish file size: 532 -> '532 B', 12595 -> '12,3 KB'."""
+    value = float(size)
     for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} B" if unit == "B" else f"{tr_number(value, 1)} {unit}"
+        value /= 1024
     return f"{size} B"
 
 
-def human_time(iso: str | None) -> str:
-    if not iso:
-        return "—"
-    try:
-        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
-        return iso
+def human_time(iso: str | None, timezone: str = "Europe/Istanbul") -> str:
+    return local_time(iso, timezone)
 
 
-def document_rows(documents: list[Any], files_on_disk: list[Path]) -> list[dict[str, Any]]:
+def document_rows(documents: list[Any], files_on_disk: list[Path],
+                  timezone: str = "Europe/Istanbul") -> list[dict[str, Any]]:
     """One row per file: indexed ones with their details, new ones marked as not indexed."""
     rows = []
     indexed = {doc.source for doc in documents}
@@ -103,7 +103,7 @@ def document_rows(documents: list[Any], files_on_disk: list[Path]) -> list[dict[
                 "Dosya": doc.source,
                 "Boyut": human_size(doc.bytes),
                 "Parça": doc.chunks,
-                "Son dizinleme": human_time(doc.indexed_at),
+                "Son dizinleme": human_time(doc.indexed_at, timezone),
                 "Onarımlar": ", ".join(doc.repairs) or "—",
                 "Uyarılar": ", ".join(doc.warnings) or "—",
             }
@@ -117,14 +117,24 @@ def document_rows(documents: list[Any], files_on_disk: list[Path]) -> list[dict[
     return rows
 
 
-def gap_rows(gaps: list[Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "Soru": gap.question,
-            "Kaç kez": gap.count,
-            "Son": gap.last_at.strftime("%Y-%m-%d %H:%M"),
-            "Tür": ", ".join(gap.kinds),
-            "Yorumlar": " | ".join(gap.comments) or "—",
-        }
-        for gap in gaps
-    ]
+def gap_rows(gaps: list[Any], timezone: str = "Europe/Istanbul", marks: dict[str, datetime] | None = None,
+             disliked: dict[str, list[Any]] | None = None) -> list[dict[str, Any]]:
+    """One row per knowledge gap: its solved mark, and the disliked answer beside its comment."""
+    from ders_asistani.instructor_records import is_resolved
+
+    marks, disliked = marks or {}, disliked or {}
+    rows = []
+    for gap in gaps:
+        answers = disliked.get(gap.normalized) or []
+        rows.append(
+            {
+                "Çözüldü": is_resolved(gap, marks),
+                "Soru": gap.question,
+                "Kaç kez": gap.count,
+                "Son": local_time(gap.last_at, timezone),
+                "Tür": ", ".join(gap.kinds),
+                "Yorumlar": " | ".join(gap.comments) or "—",
+                "Beğenilmeyen cevap": answers[0].answer if answers else "—",
+            }
+        )
+    return rows

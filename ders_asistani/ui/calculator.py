@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from turkish.number_format import tr_gb, tr_int, tr_number
+
 MODES = {
     "inference": "Çıkarım (sohbet)",
     "lora": "LoRA ince ayar",
@@ -64,10 +66,12 @@ def course_rule(result: dict[str, Any]) -> tuple[float | None, str]:
 
 def question_for_chat(result: dict[str, Any], gpu_label: str) -> str:
     """The calculator's case as a Turkish question the tutor can take up."""
-    model = result.get("model") or f"{result.get('params_billion')}B parametreli model"
+    params = float(result.get("params_billion") or 0)
+    size = tr_int(params) if params.is_integer() else tr_number(params, 2)
+    model = result.get("model") or f"{size}B parametreli model"
     mode = MODES.get(str(result.get("mode")), str(result.get("mode")))
     return (
-        f"{model} modelini {result.get('quant')} ile, {result.get('context')} token bağlam ve "
+        f"{model} modelini {result.get('quant')} ile, {tr_int(result.get('context') or 0)} token bağlam ve "
         f"batch {result.get('batch')} için {mode.lower()} amacıyla {gpu_label} üzerinde çalıştırabilir miyim? "
-        f"Hesaplayıcı toplam {result.get('total_gb', 0):.1f} GB buldu. Bu VRAM hesabını açıklar mısın?"
+        f"Hesaplayıcı toplam {tr_gb(result.get('total_gb') or 0)} buldu. Bu VRAM hesabını açıklar mısın?"
     )
