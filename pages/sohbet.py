@@ -54,6 +54,10 @@ with banner.container():
                        key_kind=key_kind(settings))
 
 messages = st.session_state.messages
+interrupted = chat.take_interrupted()
+if interrupted is not None:
+    messages.append(interrupted)
+    saved_chats.persist(store, student, cid)
 for index, message in enumerate(messages):
     with st.chat_message(message["role"]):
         chat.render_message(message, cid, last=index == len(messages) - 1)

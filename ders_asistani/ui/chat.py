@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from typing import Any
 
@@ -27,6 +28,7 @@ POLITE_ERROR = (
 
 PENDING_KEY = "pending_question"
 REGENERATE_KEY = "regenerate_question"
+STREAMING_KEY = "streaming_answer"
 STOPPED_NOTE = "⏹ Durduruldu: cevap yarıda kesildi."
 COPY_HELP = "Metni seçip kopyalayın ya da kutunun sağ üstündeki kopyala simgesine tıklayın."
 
@@ -65,6 +67,19 @@ def take_regenerate() -> str | None:
     return st.session_state.pop(REGENERATE_KEY, None)
 
 
+def take_interrupted() -> dict[str, Any] | None:
+    """The answer a click interrupted while it streamed ("Durdur"), marked as stopped.
+
+    A click during a run can start the next run before the interrupted one has
+    noticed; whichever comes first takes the partial answer, the other does nothing.
+    """
+    message = st.session_state.pop(STREAMING_KEY, None)
+    if message is None:
+        return None
+    message["stopped"] = True
+    return message
+
+
 def render_message(message: dict[str, Any], thread_id: str, *, last: bool) -> None:
     """One stored message of the history, with who answered and the answer actions."""
     from ders_asistani.ui.feedback import feedback_widget
@@ -98,6 +113,13 @@ def render_message(message: dict[str, Any], thread_id: str, *, last: bool) -> No
         if last:
             st.button("🔄 Yeniden oluştur", key=f"regen-{message['id']}", on_click=regenerate,
                       help="Aynı soruya yeni bir cevap", type="tertiary")
+
+
+def _close_quietly(close) -> None:
+    try:
+        close()
+    except Exception:
+        log.exception("closing the tutor stream failed")
 
 
 def _mode_info(message: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +158,7 @@ def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot, on_sto
     answer = None
     with text_slot:
         st.markdown("_Düşünüyorum…_")
+    st.session_state[STREAMING_KEY] = message  # live: a run that interrupts this one keeps it
     events = tutor.stream(question, thread_id)
     try:
         for event in events:
@@ -172,15 +195,23 @@ def stream_answer(tutor: Any, question: str, thread_id: str, banner_slot, on_sto
             elif kind == "done":
                 answer = payload
     except (RerunException, StopException):
-        # "Durdur" (or any click) while streaming: keep the preview, marked as stopped.
-        message["stopped"] = True
-        if on_stop is not None:
-            on_stop(message)
+        # "Durdur" (or any click) while streaming: keep the preview, marked as stopped,
+        # unless the next run already took it over (`take_interrupted`).
+        if st.session_state.pop(STREAMING_KEY, None) is message:
+            message["stopped"] = True
+            if on_stop is not None:
+                on_stop(message)
+        raise
+    except BaseException:
+        st.session_state.pop(STREAMING_KEY, None)
         raise
     finally:
         close = getattr(events, "close", None)
         if close is not None:
-            close()  # frees the tutor's per-thread lock at once
+            # Closing the tutor's stream frees its per-thread lock, but it waits for the model
+            # call in flight; the page must not wait for that, so it happens in the background.
+            threading.Thread(target=_close_quietly, args=(close,), name="ders-asistani-close", daemon=True).start()
+    st.session_state.pop(STREAMING_KEY, None)
     stop_slot.empty()
     if answer is not None:
         final_text = field(answer, "answer")

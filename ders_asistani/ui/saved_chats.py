@@ -159,16 +159,15 @@ def sidebar(store: Any, sid: str, cid: str) -> bool:
     for item in saved:
         current = item.id == cid
         if st.button(item.title, key=f"conv-{item.id}", width="stretch", icon="💬" if current else None,
-                     type="primary" if current else "tertiary", help="Açık sohbet" if current else "Bu sohbeti aç"):
+                     type="secondary" if current else "tertiary", help="Açık sohbet" if current else "Bu sohbeti aç"):
             if not current:
                 open_conversation(item.id)
                 return True
     if any(item.id == cid for item in saved):
-        columns = st.columns(2)
-        with columns[0].popover("✏️ Adlandır", width="stretch"):
+        with st.popover("✏️ Sohbeti yeniden adlandır", width="stretch"):
             st.text_input("Yeni ad", key=f"rename-{cid}", max_chars=80)
             st.button("Kaydet", key=f"rename-save-{cid}", on_click=_rename, args=(store, sid, cid))
-        with columns[1].popover("🗑️ Sohbeti sil", width="stretch"):
+        with st.popover("🗑️ Sohbeti sil", width="stretch"):
             st.caption("Bu sohbet ve tüm mesajları kalıcı olarak silinir.")
             if st.button("Evet, sil", key=f"delete-{cid}", type="primary"):
                 store.delete(cid, sid)
