@@ -24,6 +24,10 @@ typed = st.chat_input("Sorunuzu yazın…")
 store = resources.conversations(settings)
 student = identity.student_id()
 cid = saved_chats.sync(store, student)
+interrupted = chat.take_interrupted()  # an answer "Durdur" cut short, kept as it was
+if interrupted is not None:
+    st.session_state.messages.append(interrupted)
+    saved_chats.persist(store, student, cid)
 
 with st.sidebar:
     if st.button("🆕 Yeni sohbet", width="stretch"):
@@ -54,10 +58,6 @@ with banner.container():
                        key_kind=key_kind(settings))
 
 messages = st.session_state.messages
-interrupted = chat.take_interrupted()
-if interrupted is not None:
-    messages.append(interrupted)
-    saved_chats.persist(store, student, cid)
 for index, message in enumerate(messages):
     with st.chat_message(message["role"]):
         chat.render_message(message, cid, last=index == len(messages) - 1)
@@ -93,6 +93,7 @@ def _keep_stopped(reply: dict) -> None:
 if question:
     if not regenerating:
         messages.append({"role": "user", "content": question})
+        saved_chats.persist(store, student, cid)  # the question is kept even if the answer never comes
         with st.chat_message("user"):
             st.markdown(question)
     tutor = None

@@ -189,6 +189,11 @@ def test_banner_and_caption_follow_the_turn_that_answered(app_env, monkeypatch) 
     assert not [s for s in at.success if "Mod: Groq" in s.value]
     assert "Çevrimdışı" in at.warning[0].value and "reddedildi" in at.warning[0].value
     assert any("📴 Çevrimdışı cevap — Groq anahtarı reddedildi" in c.value for c in at.caption)
+    # A reason already shown as a notice is not repeated in the caption.
+    from ders_asistani.ui.render import answered_by
+
+    assert answered_by({"mode": "offline", "off_reason": "Anahtar reddedildi.", "notices": ["Anahtar reddedildi."]}) \
+        == "📴 Çevrimdışı cevap (nedeni yukarıda)"
     assert any("Çevrimdışı" in m.value for m in at.sidebar.markdown)
 
     fallback = MemoryTutor(status={"mode": "groq", "model": "openai/gpt-oss-120b", "reason": None},
