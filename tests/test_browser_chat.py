@@ -147,7 +147,7 @@ def test_two_students_never_see_each_others_conversations(offline_server, browse
         assert alice_cid not in bob.url
         bob.get_by_test_id("stSidebarCollapsedControl").or_(bob.get_by_test_id("stExpandSidebarButton")).first.click()
         expect(bob.get_by_test_id("stSidebar")).to_contain_text("Bob soruyor")
-        expect(bob.get_by_test_id("stSidebar").get_by_text("Bob soruyor")).to_be_in_viewport(timeout=10_000)
+        expect(bob.get_by_test_id("stSidebar").get_by_role("button", name=re.compile("Bob soruyor"))).to_be_in_viewport(timeout=10_000)
         time.sleep(0.6)  # the sidebar's slide-in animation
         bob.screenshot(path=str(ARTIFACTS / "13-sohbetlerim-390px.png"))
         assert "Alice soruyor" not in _sidebar_titles(bob)

@@ -118,8 +118,6 @@ def answered_by(message: dict[str, Any]) -> str:
         reason = (message.get("off_reason") or "").strip()
         if reason and reason in (message.get("notices") or []):
             return "📴 Çevrimdışı cevap (nedeni yukarıda)"
-        if reason.lower().startswith("çevrimdışı"):
-            return f"📴 {reason}"  # "Çevrimdışı mod istendi." already says it
         return "📴 Çevrimdışı cevap" + (f" — {reason}" if reason else " — ders belgelerinden ve hesaplama araçlarından derlendi.")
     return ""
 
