@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     upload_max_mb: float = 20.0
     max_question_chars: int = 2000
     display_timezone: str = "Europe/Istanbul"  # times on the instructor page (IANA name)
+    # Saved chat conversations not updated for this many days are deleted (0: keep forever).
+    conversation_retention_days: float = 90.0
 
     @field_validator("groq_fallback_models", mode="before")
     @classmethod

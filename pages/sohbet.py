@@ -4,11 +4,11 @@ import logging
 
 import streamlit as st
 
-from ders_asistani.ui import chat, identity, render, resources
+from ders_asistani.ui import chat, identity, render, resources, saved_chats
 from ders_asistani.ui.access import require_access
-from ders_asistani.ui.own_key import key_kind, own_key, sidebar_box
-from ders_asistani.ui.feedback import feedback_widget
 from ders_asistani.ui.navigation import leave_legacy_pages_mode
+from ders_asistani.ui.own_key import key_kind, own_key, sidebar_box
+from hardware.explain import tr_number
 
 leave_legacy_pages_mode()  # a first visit to this URL gets the real navigation
 
@@ -17,19 +17,33 @@ settings = resources.settings()
 require_access(settings)  # the class code, when set, comes before anything else
 session_settings = resources.session_settings(settings, own_key(settings))  # class or own Groq key
 chat.init_state()
+# Streamlit's own "Running… Stop" is English; the chat has its Turkish "Durdur" button.
+st.html("<style>[data-testid='stStatusWidget']{visibility:hidden}</style>")
 
 # The input first: it is what makes the page usable, before anything slower.
-typed = st.chat_input("Sorunuzu yazın…", max_chars=settings.max_question_chars)
+# No max_chars: the browser would silently cut a long paste; the limit is said below instead.
+typed = st.chat_input("Sorunuzu yazın…")
+
+store = resources.conversations(settings)
+student = identity.student_id()
+cid = saved_chats.sync(store, student)
+interrupted = chat.take_interrupted()  # an answer "Durdur" cut short, kept as it was
+if interrupted is not None:
+    st.session_state.messages.append(interrupted)
+    saved_chats.persist(store, student, cid)
 
 with st.sidebar:
-    st.subheader("Ayarlar")
     if st.button("🆕 Yeni sohbet", width="stretch"):
         finished = st.session_state.thread_id
-        chat.new_chat()
+        saved_chats.start_new()
         built = resources.tutor_if_ready(session_settings)
         if built is not None:
-            built.reset(finished)  # the old conversation's memory is not needed any more
+            built.reset(finished)  # saved conversations get their memory back when reopened
         st.rerun()
+    if saved_chats.sidebar(store, student, cid):
+        st.rerun()
+    st.divider()
+    st.subheader("Ayarlar")
     info = st.session_state.get("mode_info") or render.preview_mode(session_settings)
     st.markdown(f"**Sağlayıcı:** {render.MODE_NAMES.get(info['mode'], info['mode'])}")
     st.markdown(f"**Model:** `{info['model'] or '—'}`")
@@ -38,28 +52,33 @@ with st.sidebar:
     sidebar_box(settings)
 
 st.title("🎓 Ders Asistanı")
+notice = st.session_state.pop(saved_chats.NOTICE_KEY, None)
+if notice:
+    st.toast(notice, icon="ℹ️")
 banner = st.empty()
 with banner.container():
     render.mode_banner(**(st.session_state.get("mode_info") or render.preview_mode(session_settings)),
                        key_kind=key_kind(settings))
 
 messages = st.session_state.messages
-for message in messages:
+for index, message in enumerate(messages):
     with st.chat_message(message["role"]):
-        if message["role"] == "user":
-            st.markdown(message["content"])
-            continue
-        for tool in message.get("tools", []):
-            render.render_tool_call(tool)
-        for notice in message.get("notices", []):
-            st.info(notice, icon="ℹ️")
-        st.markdown(message["content"] or chat.POLITE_ERROR)
-        render.cached_caption(message)
-        render.render_sources(message.get("sources", []))
-        if message.get("error") is None:
-            feedback_widget(message, st.session_state.thread_id)
+        chat.render_message(message, cid, last=index == len(messages) - 1)
 
-question = typed or chat.take_pending()
+regenerating = chat.take_regenerate()
+question = regenerating or typed or chat.take_pending()
+question = question.strip() if isinstance(question, str) else None  # whitespace only: as if nothing was sent
+limit = settings.max_question_chars
+if question and len(question) > limit:
+    st.warning(
+        f"Sorunuz çok uzun: {tr_number(len(question))} karakter. En fazla {tr_number(limit)} karakterlik "
+        "bir soru yazabilirsiniz; lütfen kısaltıp yeniden gönderin.",
+        icon="✂️",
+    )
+    with st.expander("Gönderdiğiniz metin (kopyalayıp kısaltabilirsiniz)"):
+        st.code(question, language=None, wrap_lines=True)
+    question = None
+
 if not messages and not question:
     st.markdown("Küçük dil modelleri, GPU donanımı ve model seçimi hakkında sorun. Örnekler:")
     columns = st.columns(2)
@@ -68,31 +87,43 @@ if not messages and not question:
             chat.ask_later(example)
             st.rerun()
 
+
+def _keep_stopped(reply: dict) -> None:
+    messages.append(reply)
+    saved_chats.persist(store, student, cid)
+
+
 if question:
-    question = question.strip()[: settings.max_question_chars]
-    messages.append({"role": "user", "content": question})
-    with st.chat_message("user"):
-        st.markdown(question)
+    if not regenerating:
+        messages.append({"role": "user", "content": question})
+        saved_chats.persist(store, student, cid)  # the question is kept even if the answer never comes
+        with st.chat_message("user"):
+            st.markdown(question)
+    tutor = None
     with st.chat_message("assistant"):
         try:
             with st.spinner("Asistan hazırlanıyor…"):
                 tutor = resources.session_tutor(settings, own_key(settings))
-            reply = chat.stream_answer(tutor, question, st.session_state.thread_id, banner,
-                                       student_id=identity.student_id(), key_kind=key_kind(settings))
+            saved_chats.restore_memory(tutor, cid)
+            if regenerating:
+                saved_chats.forget_last_turn(tutor, cid, question)
+            reply = chat.stream_answer(tutor, question, cid, banner, on_stop=_keep_stopped,
+                                       student_id=student, key_kind=key_kind(settings))
         except Exception as exc:  # the tutor should not raise; if it does, stay polite
             log.exception("answer failed")
             reply = {"role": "assistant", "id": "", "question": question, "content": chat.POLITE_ERROR,
                      "sources": [], "tools": [], "notices": [], "error": type(exc).__name__}
             st.error(chat.POLITE_ERROR, icon="⚠️")
     messages.append(reply)
-    if chat.needs_instructor(reply):
+    saved_chats.persist(store, student, cid, tutor)
+    if chat.needs_instructor(reply) and not regenerating:
         try:
             resources.appdb(settings).record_unanswered(
-                question, mode=reply.get("mode"), reason=reply.get("off_reason"),
-                thread_id=st.session_state.thread_id,
+                question, mode=reply.get("mode"), reason=reply.get("off_reason"), thread_id=cid,
             )
         except Exception:
             log.exception("could not record the unanswered question")
     st.rerun()  # redraw the history with feedback buttons under the new answer
 
+saved_chats.persist(store, student, cid)  # feedback and comments change stored messages too
 resources.start_warmup(settings)

@@ -37,7 +37,9 @@ def _store(message: dict[str, Any], thread_id: str, comment: str | None = None) 
 def feedback_widget(message: dict[str, Any], thread_id: str) -> None:
     if not message.get("id"):
         return
-    st.feedback("thumbs", key=f"fb-{message['id']}", on_change=_store, args=(message, thread_id))
+    # `default`: a restored conversation shows the thumb the student gave before the reload.
+    st.feedback("thumbs", key=f"fb-{message['id']}", default=message.get("rated"), on_change=_store,
+                args=(message, thread_id))
     if message.get("rated") is None:
         return
     if message.get("commented"):

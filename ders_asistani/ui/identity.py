@@ -22,10 +22,14 @@ def new_id() -> str:
 
 
 def _param(name: str) -> str:
+    remembered = f"_identity_{name}"
     value = st.query_params.get(name)
     if isinstance(value, str) and _VALID.match(value):
+        st.session_state[remembered] = value
         return value
-    value = new_id()
+    # Moving between pages drops the query; the session still knows who this is.
+    value = st.session_state.get(remembered) or new_id()
+    st.session_state[remembered] = value
     st.query_params[name] = value
     return value
 
@@ -41,4 +45,5 @@ def conversation_id() -> str:
 
 
 def set_conversation_id(value: str) -> None:
+    st.session_state[f"_identity_{CONVERSATION_PARAM}"] = value
     st.query_params[CONVERSATION_PARAM] = value

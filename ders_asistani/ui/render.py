@@ -13,6 +13,8 @@ from typing import Any
 
 import streamlit as st
 
+from ders_asistani.ui import tool_labels
+
 MAX_PASSAGE_CHARS = 700
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE)
 
@@ -78,10 +80,11 @@ def mode_banner(mode: str | None, model: str | None, reason: str | None, key_kin
 def source_rows(sources: list[Any]) -> list[dict[str, Any]]:
     """Plain dicts (file, section, page, slide, text) for display and session storage."""
     rows = []
-    for source in sources or []:
+    for number, source in enumerate(sources or [], start=1):
         data = as_dict(source)
         rows.append(
             {
+                "n": data.get("n") or number,
                 "source": data.get("source") or data.get("file") or "?",
                 "section": data.get("section") or "",
                 "page": data.get("page"),
@@ -92,12 +95,39 @@ def source_rows(sources: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+def shown_sources(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sources worth a panel: an off-topic or refusal answer shows only what it cites (usually none)."""
+    rows = message.get("sources") or []
+    if message.get("answered_from_course") is not False:
+        return rows
+    cited = {int(n) for n in _CITATION.findall(message.get("content") or "")}
+    return [row for number, row in enumerate(rows, start=1) if (row.get("n") or number) in cited]
+
+
+def answered_by(message: dict[str, Any]) -> str:
+    """The small caption under an answer: which model answered, or offline and why."""
+    mode = message.get("mode")
+    if mode and mode != "offline":
+        name = MODE_NAMES.get(mode, mode)
+        model = message.get("model")
+        return f"🤖 Cevaplayan: {name}" + (f" · `{model}`" if model else "")
+    if mode == "offline":
+        reason = (message.get("off_reason") or "").strip()
+        if reason and reason in (message.get("notices") or []):
+            return "📴 Çevrimdışı cevap (nedeni yukarıda)"
+        return "📴 Çevrimdışı cevap" + (f" — {reason}" if reason else " — ders belgelerinden ve hesaplama araçlarından derlendi.")
+    return ""
+
+
 def render_sources(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     with st.expander(f"📚 Kaynaklar ({len(rows)})"):
         for number, row in enumerate(rows, start=1):
-            where = [f"**[{number}] {row['source']}**"]
+            where = [f"**[{row.get('n') or number}] {row['source']}**"]
             if row["section"]:
                 where.append(row["section"])
             if row["page"] is not None:
@@ -133,16 +163,31 @@ def tool_call_row(start: Any, end: Any = None) -> dict[str, Any]:
 
 
 def tool_result(result: Any) -> None:
+    """The tool's answer as a small Turkish table (never raw JSON with English keys and null)."""
     st.markdown("**Sonuç**")
     if isinstance(result, str) and result.lstrip().startswith(("{", "[")):
         try:
-            result = json.loads(result)  # tools answer JSON text; show it as a tree
+            result = json.loads(result)  # tools answer JSON text
         except ValueError:
             pass
-    if isinstance(result, (dict, list)):
-        st.json(result)
+    if isinstance(result, dict):
+        unit = tool_labels.unit_of(result)
+        pairs = tool_labels.rows(result)
+        if pairs:
+            st.markdown(tool_labels.table_markdown(pairs))
+        for key, name in tool_labels.LIST_KEYS.items():
+            items = result.get(key)
+            if isinstance(items, list) and items and all(isinstance(item, dict) for item in items):
+                st.markdown(f"**{name}**")
+                st.markdown(tool_labels.list_table_markdown(items, unit))
+        for name, lines in tool_labels.texts(result):
+            st.markdown(f"**{name}**\n\n" + "\n".join(f"- {line}" for line in lines))
+        if "birim" in result:
+            st.caption(f"Bellek birimi: {result['birim']}")
+    elif isinstance(result, list) and result and all(isinstance(item, dict) for item in result):
+        st.markdown(tool_labels.list_table_markdown(result))
     else:
-        st.code(str(result)[:4000], language=None)
+        st.markdown(str(result)[:4000] if result is not None else tool_labels.MISSING)
 
 
 def render_tool_call(row: dict[str, Any], *, running: bool = False):
@@ -157,7 +202,8 @@ def render_tool_call(row: dict[str, Any], *, running: bool = False):
         st.markdown(f"**Araç:** `{row['name']}`")
         if row["inputs"]:
             st.markdown("**Girdiler**")
-            st.json(row["inputs"] if isinstance(row["inputs"], (dict, list)) else {"girdi": row["inputs"]})
+            inputs = row["inputs"] if isinstance(row["inputs"], dict) else {"girdi": row["inputs"]}
+            st.markdown(tool_labels.table_markdown(tool_labels.rows(inputs)))
         if row["result"] is not None:
             tool_result(row["result"])
         if row.get("error"):

@@ -66,6 +66,21 @@ def _appdb(url: str) -> Any:
     return AppDatabase(url)
 
 
+@st.cache_resource(show_spinner=False)
+def _conversations(url: str, retention_days: float) -> Any:
+    from ders_asistani.conversations import ConversationStore
+
+    # Same engine as feedback and unanswered questions; the retention clean-up runs on first use.
+    return ConversationStore(_appdb(url).engine, retention_days)
+
+
+def conversations(value: Settings | None = None) -> Any:
+    """The saved conversations (same database as `appdb`)."""
+    value = value or settings()
+    value.ensure_storage()
+    return _conversations(value.app_database_url, value.conversation_retention_days)
+
+
 def knowledge_base(value: Settings | None = None) -> Any:
     value = value or settings()
     return _knowledge_base(fingerprint(value), value)
