@@ -26,7 +26,7 @@ class MemoryTutor:
         self.done = done or {}
         self.extra = list(extra)
 
-    def stream(self, question, thread_id):
+    def stream(self, question, thread_id, **options):
         self.calls.append((question, thread_id))
         answer = f"Cevap {len(self.calls)}: {question}"
         yield Event("status", self.status)

@@ -103,7 +103,7 @@ def _keep_failing_until_locked_for(minutes: float) -> None:
 
     ahead = timedelta(0)
     guard = AdminGuard(AppDatabase(load_settings().app_database_url).engine, 30, lambda: datetime.now(UTC) + ahead)
-    while guard.wait_seconds() < minutes * 60 + ahead.total_seconds():
+    while guard.wait_seconds() + ahead.total_seconds() < minutes * 60:  # real-time lock left
         ahead += timedelta(seconds=guard.wait_seconds() + 1)
         assert not guard.attempt("yanlış", "doğru-parola").ok
 

@@ -17,8 +17,8 @@ def _open_usage_tab(monkeypatch):
     at.text_input[0].input("p")
     at.form_submit_button[0].click().run()
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["Belgeler", "Cevapsız sorular", "Kullanım"]
-    return at, at.tabs[2]
+    assert [t.label for t in at.tabs] == ["Belgeler", "Parçalar ve deneme araması", "Cevapsız sorular", "Kullanım"]
+    return at, at.tabs[3]
 
 
 def _seed_ledger() -> None:
