@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, Text, delete, func, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from ders_asistani.appdb import _as_utc, _make_engine
+from ders_asistani.appdb import SchemaOnce, _as_utc, open_engine
 
 
 class _Base(DeclarativeBase):
@@ -46,30 +45,9 @@ class AnswerCacheStore:
     """Key -> JSON payload, with the generation kept for pruning."""
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            from pathlib import Path
-
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine = _make_engine(url)
-        self._ready = False
-        self._ready_lock = threading.Lock()
-
-    def _ensure_tables(self) -> None:
-        if self._ready:
-            return
-        with self._ready_lock:
-            if self._ready:
-                return
-            for attempt in range(3):
-                try:
-                    _Base.metadata.create_all(self.engine)
-                    break
-                except DBAPIError:  # another process created it at the same moment
-                    if attempt == 2:
-                        raise
-                    time.sleep(0.05 * (attempt + 1))
-            self._ready = True
+        self.engine = open_engine(url)
+        self._ensure_tables = SchemaOnce(self.engine, _Base.metadata)
 
     def get(self, key: str, *, not_before: datetime | None = None) -> dict[str, Any] | None:
         """The payload stored under `key` (counting the hit), or None (missing or older than `not_before`)."""

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.schema import MetaData
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -124,28 +125,38 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class AppDatabase:
-    """Feedback and unanswered questions behind one SQLAlchemy URL."""
 
-    def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            from pathlib import Path
+def open_engine(url: str) -> Engine:
+    """The engine for an app database URL; a SQLite file's folder is created first."""
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
 
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.url = url
-        self.engine = _make_engine(url)
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return _make_engine(url)
+
+
+class SchemaOnce:
+    """Creates one module's tables on first use, once per process (call it before every query)."""
+
+    def __init__(self, engine: Engine, metadata: MetaData) -> None:
+        self.engine = engine
+        self.metadata = metadata
         self._ready = False
-        self._ready_lock = threading.Lock()
+        self._lock = threading.Lock()
 
-    def _ensure_tables(self) -> None:
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def __call__(self) -> None:
         if self._ready:
             return
-        with self._ready_lock:
+        with self._lock:
             if self._ready:
                 return
             for attempt in range(3):
                 try:
-                    _Base.metadata.create_all(self.engine)
+                    self.metadata.create_all(self.engine)
                     break
                 except DBAPIError:
                     # Another process created the tables between our check and create:
@@ -155,6 +166,14 @@ class AppDatabase:
                         raise
                     time.sleep(0.05 * (attempt + 1))
             self._ready = True
+
+class AppDatabase:
+    """Feedback and unanswered questions behind one SQLAlchemy URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = open_engine(url)
+        self._ensure_tables = SchemaOnce(self.engine, _Base.metadata)
 
     # --- writing -------------------------------------------------------------------
     def record_feedback(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from ders_asistani.appdb import _as_utc, _make_engine
+from ders_asistani.appdb import SchemaOnce, _as_utc, open_engine
 
 log = logging.getLogger(__name__)
 
@@ -111,34 +110,16 @@ class ConversationStore:
     """Conversations behind the app database's SQLAlchemy engine."""
 
     def __init__(self, engine: Engine | str, retention_days: float = 0.0) -> None:
-        if isinstance(engine, str):
-            if engine.startswith("sqlite:///"):
-                from pathlib import Path
-
-                Path(engine.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            engine = _make_engine(engine)
-        self.engine = engine
+        self.engine = open_engine(engine) if isinstance(engine, str) else engine
         self.retention_days = retention_days
-        self._ready = False
-        self._lock = threading.Lock()
+        self._schema = SchemaOnce(self.engine, _Base.metadata)
         self._last_purge = 0.0
 
     def _ensure_tables(self) -> None:
-        if self._ready:
-            return
-        with self._lock:
-            if self._ready:
-                return
-            for attempt in range(3):
-                try:
-                    _Base.metadata.create_all(self.engine)
-                    break
-                except DBAPIError:  # another process created it first (see appdb)
-                    if attempt == 2:
-                        raise
-                    time.sleep(0.05 * (attempt + 1))
-            self._ready = True
-        self.purge_if_due()
+        first_use = not self._schema.ready
+        self._schema()
+        if first_use:
+            self.purge_if_due()
 
     # --- reading -------------------------------------------------------------------
     def owner(self, conversation_id: str) -> str | None:

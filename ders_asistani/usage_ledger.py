@@ -26,16 +26,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import Float, Integer, String, UniqueConstraint, case, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from ders_asistani.appdb import _make_engine
+from ders_asistani.appdb import SchemaOnce, open_engine
 
 log = logging.getLogger(__name__)
 
@@ -154,30 +153,9 @@ def _kind(key_kind: str) -> str:
 
 class UsageLedger:
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            from pathlib import Path
-
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine = _make_engine(url)
-        self._ready = False
-        self._ready_lock = threading.Lock()
-
-    def _ensure_tables(self) -> None:
-        if self._ready:
-            return
-        with self._ready_lock:
-            if self._ready:
-                return
-            for attempt in range(3):
-                try:
-                    _Base.metadata.create_all(self.engine)
-                    break
-                except DBAPIError:  # another process created them at the same moment
-                    if attempt == 2:
-                        raise
-                    time.sleep(0.05 * (attempt + 1))
-            self._ready = True
+        self.engine = open_engine(url)
+        self._ensure_tables = SchemaOnce(self.engine, _Base.metadata)
 
     # --- writing ---------------------------------------------------------------------
     def _bump(self, model: type, keys: dict[str, Any], add: dict[str, float], maxima: dict[str, float] | None = None) -> None:

@@ -224,12 +224,12 @@ def test_refusals_show_no_sources_and_tools_show_a_turkish_table(app_env, monkey
         Event("tool_start", {"name": "vram_hesapla", "args": args}),
         Event("tool_end", {"name": "vram_hesapla", "args": args, "result": {
             "weights_gb": 4.575, "total_gb": 5.876, "fits": True, "tokens_per_s": None, "max_context": 54267,
-            "mode": "inference", "birim": "GiB (2^30 bayt)"}, "error": False}),
+            "mode": "inference", "birim": "GB (1 GB = 2^30 bayt)"}, "error": False}),
     ])
     _use(monkeypatch, tool)
     at.chat_input[0].set_value("8B 12 GB'a sığar mı?").run()
     page = texts(at)
-    assert "| Ağırlıklar | 4,6 GiB |" in page
+    assert "| Ağırlıklar | 4,6 GB |" in page
     assert "| Sığıyor mu | Evet |" in page
     assert "| Tahmini hız (token/sn) | — |" in page
     assert "| Sığan en uzun bağlam (token) | 54.267 |" in page
@@ -242,8 +242,8 @@ def test_recommendation_lists_become_one_turkish_table() -> None:
     from ders_asistani.ui import tool_labels
 
     table = tool_labels.list_table_markdown(
-        [{"model": "Gemma 2 9B", "quant": "Q4_K_M", "total_gb": 7.715, "tokens_per_s": None}], unit="GiB")
+        [{"model": "Gemma 2 9B", "quant": "Q4_K_M", "total_gb": 7.715, "tokens_per_s": None}], unit="GB")
     assert table.splitlines()[0] == "| Model | Nicemleme | Toplam | Tahmini hız (token/sn) |"
-    assert table.splitlines()[2] == "| Gemma 2 9B | Q4_K_M | 7,7 GiB | — |"
+    assert table.splitlines()[2] == "| Gemma 2 9B | Q4_K_M | 7,7 GB | — |"
     assert tool_labels.value_text("fits", False) == "Hayır"
     assert tool_labels.value_text("params_billion", 8.03) == "8,03"

@@ -2,7 +2,7 @@
 
 The tools answer JSON with English or ASCII keys (`weights_gb`, `fits`,
 `sigdigi_gpular`) and `null`s; a student reads a small table instead:
-"Ağırlıklar | 4,6 GiB", "Sığıyor mu | Evet". Pure functions, no Streamlit.
+"Ağırlıklar | 4,6 GB", "Sığıyor mu | Evet". Pure functions, no Streamlit.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ MISSING = "—"
 
 
 def unit_of(result: dict[str, Any]) -> str:
-    """'GiB' from the tools' `birim` ('GiB (2^30 bayt)'), else GB."""
+    """The unit word of the tools' `birim` ("GB (1 GB = 2^30 bayt)"), GB when missing."""
     unit = str(result.get("birim") or "GB").split()[0]
     return unit or "GB"
 
