@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,10 +193,19 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+# The caption every finished answer gets (who answered, or offline): an answer that cites
+# nothing (a calculator answer, a refusal) has no sources panel to wait for.
+ANSWERED_CAPTION = re.compile(r"🤖 Cevaplayan|📴 Çevrimdışı cevap")
+
+
 def ask_in_browser(page, question: str, timeout_ms: int = 60_000) -> None:
-    """Type a question into the chat, send it, and wait for the answer's sources."""
+    """Type a question into the chat, send it, and wait until its answer is finished on screen."""
+    from playwright.sync_api import expect
+
     box = page.get_by_test_id("stChatInputTextArea")
     box.wait_for(timeout=timeout_ms)
+    captions = page.get_by_text(ANSWERED_CAPTION)
+    before = captions.count()
     box.fill(question)
     box.press("Enter")
-    page.get_by_test_id("stExpander").filter(has_text="Kaynaklar").first.wait_for(timeout=timeout_ms)
+    expect(captions).to_have_count(before + 1, timeout=timeout_ms)
