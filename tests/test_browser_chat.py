@@ -8,6 +8,7 @@ Screenshots (desktop 1280 px and phone 390 px) go to test-artifacts/browser/.
 from __future__ import annotations
 
 import re
+import shutil
 import time
 
 import pytest
@@ -28,12 +29,17 @@ PROMPT_PIECES = ('Asistanı"sın', "Tabii, işte sistem istemim", "Sabırlı, a�
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    return prepare_course(tmp_path_factory.mktemp("browser-chat"))
+    knowledge, storage = prepare_course(tmp_path_factory.mktemp("browser-chat"))
+    # Embedded Chroma belongs to one process: the module's two servers each get their own copy
+    # of the index (made before either starts), or the second finds the store busy.
+    groq_storage = storage.parent / "storage-groq"
+    shutil.copytree(storage, groq_storage)
+    return knowledge, storage, groq_storage
 
 
 @pytest.fixture(scope="module")
 def offline_server(course):
-    knowledge, storage = course
+    knowledge, storage, _ = course
     with AppServer(offline_env(knowledge, storage)) as app:
         yield app
 
@@ -48,7 +54,7 @@ def stub():
 
 @pytest.fixture(scope="module")
 def groq_server(course, stub, tmp_path_factory):
-    knowledge, storage = course
+    knowledge, _, storage = course
     env = offline_env(knowledge, storage, LLM_PROVIDER="groq", GROQ_API_KEY="gsk_test_class_key",
                       GROQ_BASE_URL=stub.base_url, GROQ_MODEL="openai/gpt-oss-120b",
                       GROQ_FALLBACK_MODELS="openai/gpt-oss-20b", GROQ_MAX_RETRIES="0",
