@@ -14,6 +14,7 @@ from typing import Sequence
 import typer
 
 from typer._click import exceptions as click_errors
+from typer.exceptions import Abort
 
 from ders_asistani.commands import admin, hardware, index, models, offline_eval, retrieval, tutor, usage, records
 from ders_asistani.usage_errors import EXIT_USAGE, use_turkish_help_panels, usage_message
@@ -88,7 +89,7 @@ def run(argv: Sequence[str]) -> int:
     except click_errors.UsageError as wrong:
         typer.echo(f"Kullanım hatası: {usage_message(wrong)}", err=True)
         return EXIT_USAGE
-    except click_errors.Abort:
+    except Abort:
         typer.echo("İptal edildi.", err=True)
         return 1
     except click_errors.ClickException as failed:
