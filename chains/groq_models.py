@@ -15,12 +15,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import httpx
-
+from chains.groq_keys import UNREACHABLE, UNREADABLE, get_models
 from ders_asistani.settings import Settings
 
-DEFAULT_BASE_URL = "https://api.groq.com"
-MODELS_PATH = "/openai/v1/models"
 
 Status = str  # "production" | "preview" | "retired" | "unknown"
 
@@ -135,24 +132,20 @@ def list_models(settings: Settings, timeout_s: float = 10.0) -> ModelListing:
     if not key:
         return ModelListing(False, "GROQ_API_KEY tanımlı değil; modelleri listelemek için .env dosyasına "
                                    "Groq anahtarını ekleyin.")
-    base = (settings.groq_base_url or DEFAULT_BASE_URL).rstrip("/")
-    try:
-        response = httpx.get(f"{base}{MODELS_PATH}", headers={"Authorization": f"Bearer {key}"}, timeout=timeout_s)
-    except httpx.HTTPError:
+    status, items = get_models(settings, key, timeout_s)
+    if status == UNREACHABLE:
         return ModelListing(False, "Groq'a ulaşılamadı; model listesi alınamadı. İnternet bağlantısını ya da "
                                    "GROQ_BASE_URL ayarını kontrol edip tekrar deneyin.")
-    if response.status_code == 401:
+    if status == 401:
         return ModelListing(False, "Groq bu anahtarı kabul etmedi (geçersiz anahtar). GROQ_API_KEY değerini "
                                    "konsoldan yeniden kopyalayın veya yeni bir anahtar oluşturun.")
-    if response.status_code == 429:
+    if status == 429:
         return ModelListing(False, "Groq şu an çok fazla istek alıyor; bir dakika sonra tekrar deneyin.")
-    if response.status_code != 200:
-        return ModelListing(False, f"Groq model listesini verirken hata döndürdü (HTTP {response.status_code}). "
-                                   "Biraz sonra tekrar deneyin.")
-    try:
-        items = [item for item in response.json().get("data", []) if isinstance(item, dict) and item.get("id")]
-    except (ValueError, AttributeError):
+    if status == UNREADABLE:
         return ModelListing(False, "Groq'un model listesi okunamadı (beklenmeyen yanıt).")
+    if status != 200:
+        return ModelListing(False, f"Groq model listesini verirken hata döndürdü (HTTP {status}). "
+                                   "Biraz sonra tekrar deneyin.")
     roles = _roles(settings)
     rows = [_row(str(item["id"]), item, roles, True) for item in sorted(items, key=lambda i: str(i["id"]))]
     listed = {row.id for row in rows}
