@@ -12,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ders_asistani.settings import Settings
@@ -138,11 +139,29 @@ def test_the_first_search_loads_the_saved_snapshot_without_reading_chroma(
         return original(self)
 
     monkeypatch.setattr(ChunkStore, "all_chunks", counting)
+    # Nor the e5 or word-vector .npz caches: the snapshot holds both matrices in its chunk order.
+    from vectorstore import vector_cache
+
+    npz_reads: list[str] = []
+    original_load = vector_cache.load_vectors
+
+    def counting_load(path, *args):  # noqa: ANN001, ANN002, ANN202
+        npz_reads.append(Path(path).name)
+        return original_load(path, *args)
+
+    monkeypatch.setattr("vectorstore.second_dense.load_vectors", counting_load)
+    monkeypatch.setattr("vectorstore.word_neighbors.load_vectors", counting_load)
     kb = KnowledgeBase(settings)
     retriever = kb.retriever()
     assert retriever.search("Groq ücretsiz katman sınırı").passages[0].source == "groq.md"
-    assert retriever.snapshot_loaded and reads["n"] == 0
+    assert retriever.snapshot_loaded and reads["n"] == 0 and npz_reads == []
     assert [c.id for c in retriever._snapshot.chunks] == expected
+    snapshot = retriever._snapshot
+    assert snapshot.second is not None and snapshot.second.shape[0] == len(expected)
+    texts = [c.text for c in snapshot.chunks]
+    assert np.array_equal(snapshot.second, SecondDense(SecondDense.cache_file(settings.storage_dir)).passages(texts))
+    assert snapshot.neighbors is not None and len(snapshot.neighbors.words) == snapshot.neighbors.matrix.shape[0]
+    assert not snapshot_cache.snapshot_path(settings.storage_dir, kb.store.collection_name).with_suffix(".pickle").exists()
 
     # Another generation (an ingest by an older version, a crash before the file): build, as before.
     (knowledge / "groq.md").write_text(FILES["groq.md"] + "\n\nEk satır.", encoding="utf-8")
@@ -284,22 +303,3 @@ def test_ingest_killed_while_computing_e5_is_completed_by_the_next(tmp_path: Pat
     assert saved_keys(settings) == {SecondDense.key(t) for t in texts}
     assert search_caches.caches_current(settings, kb.store)
     kb.close()
-
-
-def test_a_pickled_lexical_index_scores_exactly_like_the_original() -> None:
-    import pickle
-
-    import numpy as np
-
-    from vectorstore.retriever import HybridScorer, RetrievalConfig
-
-    scorer = HybridScorer(RetrievalConfig())
-    texts = list(FILES.values())
-    index = scorer.build_index([f"c{i}" for i in range(len(texts))], texts)
-    copy = pickle.loads(pickle.dumps(index))
-    for question in ("ekran belleği yetmezse ne olur", "Groq sınırı aşılınca", "QLoRA ince ayr"):
-        terms, _ = scorer.query_terms(index, question)
-        assert terms == scorer.query_terms(copy, question)[0]
-        assert np.array_equal(index.scores(terms), copy.scores(terms))
-    assert copy.corrections("ayarr") == index.corrections("ayarr")
-    assert copy.vocabulary == index.vocabulary

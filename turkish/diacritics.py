@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from turkish.tokenize import fold_ascii, turkish_lower
 
@@ -38,7 +38,8 @@ def _turkish_upper(text: str) -> str:
 class DiacriticRestorer:
     """Maps ASCII-folded words to their most frequent spelling in the course."""
 
-    spellings: dict[str, str] = field(default_factory=dict)
+    # A dict, or the saved snapshot's `vectorstore.string_table.StringMap`.
+    spellings: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> "DiacriticRestorer":

@@ -3,9 +3,9 @@
 Why hand-written instead of `rank_bm25`: queries carry weighted terms (glossary
 expansions and typo corrections count less than what the student typed), and
 the off-topic signal needs each term's best possible score. Both are a few
-lines over precomputed postings; a search over the course (~100 chunks) takes
-well under a millisecond, a build a few milliseconds, so the index is rebuilt
-from the store at start-up and after every ingest instead of being persisted.
+lines over precomputed postings. The ingest builds the index once and saves
+it with the retriever's other derived data (`vectorstore.snapshot_cache`);
+a retriever builds it from the store only when that file does not fit.
 
 Terms come from `turkish.tokenize.index_terms` (Turkish lowercase, ASCII fold,
 5-character prefixes by default: measured best on the course documents).
@@ -24,6 +24,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from turkish.tokenize import DEFAULT_PREFIX_LENGTH, STOPWORDS, TermMode, index_terms, term, tokens
+from vectorstore.string_table import StringIndex, StringList, ragged
 
 # BM25 constants: the usual values; k1/b barely moved scores on these documents.
 DEFAULT_K1 = 1.2
@@ -49,7 +50,14 @@ def _deletes(word: str) -> set[str]:
 
 
 class LexicalIndex:
-    """BM25 over index terms, with weighted queries, typo correction and coverage."""
+    """BM25 over index terms, with weighted queries, typo correction and coverage.
+
+    Everything is kept in flat arrays (`vectorstore.string_table`): the terms
+    with their postings (chunk positions and precomputed BM25 contributions,
+    one slice per term), the course's words and the typo-correction deletes.
+    So a saved index loads by mapping a file (`to_arrays` / `from_arrays`)
+    instead of recreating hundreds of thousands of dict entries.
+    """
 
     def __init__(
         self,
@@ -62,7 +70,7 @@ class LexicalIndex:
         b: float = DEFAULT_B,
         bigrams: bool = True,
     ) -> None:
-        self.ids = list(ids)
+        self.ids: Sequence[str] = list(ids)
         self.mode: TermMode = mode
         self.prefix_length = prefix_length
         n_docs = len(self.ids)
@@ -80,53 +88,90 @@ class LexicalIndex:
             vocabulary.update(tokens(text))
 
         # Precomputed BM25 contribution of each (term, doc): a query is a sum of these.
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._max_score: dict[str, float] = {}
-        for t, plist in postings.items():
-            docs = np.fromiter((d for d, _ in plist), dtype=np.int64, count=len(plist))
-            tfs = np.fromiter((tf for _, tf in plist), dtype=np.float64, count=len(plist))
-            idf = self._idf(len(plist))
-            norm = k1 * (1.0 - b + b * lengths[docs] / avg_len)
-            scores = idf * tfs * (k1 + 1.0) / (tfs + norm)
-            self._postings[t] = (docs, scores)
-            self._max_score[t] = float(scores.max())
+        terms = list(postings)
+        self._starts = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum([len(postings[t]) for t in terms], out=self._starts[1:])
+        total = int(self._starts[-1])
+        self._docs = np.fromiter((d for t in terms for d, _ in postings[t]), dtype=np.int32, count=total)
+        tfs = np.fromiter((tf for t in terms for _, tf in postings[t]), dtype=np.float64, count=total)
+        idf = np.repeat(np.array([self._idf(len(postings[t])) for t in terms], dtype=np.float64), np.diff(self._starts))
+        norm = k1 * (1.0 - b + b * lengths[self._docs] / avg_len)
+        self._scores = idf * tfs * (k1 + 1.0) / (tfs + norm)
+        self._terms = StringIndex.build(StringList.build(terms))
         # Typo correction: symmetric-delete lookup of whole (folded) words.
-        self.vocabulary = frozenset(vocabulary)
-        self._delete_map: dict[str, set[str]] = defaultdict(set)
-        for word in vocabulary:
+        words = sorted(vocabulary)
+        self._words = StringIndex.build(StringList.build(words))
+        delete_map: dict[str, list[int]] = defaultdict(list)
+        for position, word in enumerate(words):
             if len(word) >= 5 and not word.isdigit():
-                self._delete_map[word].add(word)
-                for deleted in _deletes(word):
-                    self._delete_map[deleted].add(word)
+                for key in dict.fromkeys([word, *sorted(_deletes(word))]):
+                    delete_map[key].append(position)
+        self._delete_words, self._delete_starts = ragged(list(delete_map.values()))
+        self._deletes = StringIndex.build(StringList.build(delete_map))
+
+    # --- flat arrays (vectorstore.snapshot_cache) -------------------------------------
+    def to_arrays(self, name: str) -> tuple[dict, dict[str, np.ndarray]]:
+        """(settings, arrays) that `from_arrays` turns back into this index; ids are not included."""
+        meta = {"mode": self.mode, "prefix_length": self.prefix_length, "bigrams": self.bigrams, "size": self.size}
+        arrays = {
+            **self._terms.arrays(f"{name}.terms"),
+            f"{name}.starts": self._starts,
+            f"{name}.docs": self._docs,
+            f"{name}.scores": self._scores,
+            **self._words.arrays(f"{name}.words"),
+            **self._deletes.arrays(f"{name}.deletes"),
+            f"{name}.delete_words": self._delete_words,
+            f"{name}.delete_starts": self._delete_starts,
+        }
+        return meta, arrays
+
+    @classmethod
+    def from_arrays(cls, meta: dict, arrays: dict[str, np.ndarray], name: str, ids: Sequence[str]) -> "LexicalIndex":
+        index = cls.__new__(cls)
+        index.ids = ids
+        index.mode = meta["mode"]
+        index.prefix_length = int(meta["prefix_length"])
+        index.bigrams = bool(meta["bigrams"])
+        index.size = int(meta["size"])
+        index._terms = StringIndex.from_arrays(arrays, f"{name}.terms")
+        index._starts = arrays[f"{name}.starts"]
+        index._docs = arrays[f"{name}.docs"]
+        index._scores = arrays[f"{name}.scores"]
+        index._words = StringIndex.from_arrays(arrays, f"{name}.words")
+        index._deletes = StringIndex.from_arrays(arrays, f"{name}.deletes")
+        index._delete_words = arrays[f"{name}.delete_words"]
+        index._delete_starts = arrays[f"{name}.delete_starts"]
+        terms = len(index._terms)
+        if (
+            len(ids) != index.size
+            or len(index._starts) != terms + 1
+            or int(index._starts[-1]) != len(index._docs)
+            or len(index._scores) != len(index._docs)
+            or (len(index._docs) and int(index._docs.max()) >= index.size)
+            or len(index._delete_starts) != len(index._deletes) + 1
+            or int(index._delete_starts[-1]) != len(index._delete_words)
+        ):
+            raise ValueError("lexical index arrays do not fit together")
+        return index
 
     # --- terms ---------------------------------------------------------------
-    # --- pickling (vectorstore.snapshot_cache): the postings as two flat arrays ------
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        terms = list(self._postings)
-        lengths = np.array([len(self._postings[t][0]) for t in terms], dtype=np.int64)
-        state["_postings"] = (
-            terms,
-            lengths,
-            np.concatenate([self._postings[t][0] for t in terms]) if terms else np.zeros(0, np.int64),
-            np.concatenate([self._postings[t][1] for t in terms]) if terms else np.zeros(0, np.float64),
-        )
-        state["_delete_map"] = dict(self._delete_map)
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        terms, lengths, docs, scores = state["_postings"]
-        ends = np.cumsum(lengths).tolist()
-        starts = [0, *ends[:-1]]
-        state["_postings"] = {t: (docs[a:b], scores[a:b]) for t, a, b in zip(terms, starts, ends)}
-        state["_delete_map"] = defaultdict(set, state["_delete_map"])
-        self.__dict__.update(state)
-
     def _idf(self, df: int) -> float:
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
+    def _posting(self, t: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(chunk positions, BM25 contributions) of a term, None when no chunk has it."""
+        position = self._terms.find(t)
+        if position < 0:
+            return None
+        start, end = self._starts[position : position + 2].tolist()
+        return self._docs[start:end], self._scores[start:end]
+
     def has_term(self, t: str) -> bool:
-        return t in self._postings
+        return self._terms.find(t) >= 0
+
+    def has_word(self, word: str) -> bool:
+        """True when the course uses this (folded) word."""
+        return self._words.find(word) >= 0
 
     def term_of(self, token: str) -> str:
         return term(token, self.mode, self.prefix_length)
@@ -138,20 +183,28 @@ class LexicalIndex:
             return unigrams
         return unigrams + bigram_terms(unigrams)
 
+    def _words_with_delete(self, key: str) -> set[str]:
+        position = self._deletes.find(key)
+        if position < 0:
+            return set()
+        start, end = self._delete_starts[position : position + 2].tolist()
+        return {self._words.strings[int(w)] for w in self._delete_words[start:end]}
+
     def corrections(self, token: str) -> list[str]:
         """Corpus words one edit (insert, delete, substitute, adjacent swap) away."""
-        if len(token) < 5 or token.isdigit() or token in self.vocabulary:
+        if len(token) < 5 or token.isdigit() or self.has_word(token):
             return []
-        candidates: set[str] = set(self._delete_map.get(token, ()))
+        candidates: set[str] = self._words_with_delete(token)
         for deleted in _deletes(token):
-            candidates |= self._delete_map.get(deleted, set())
-            if deleted in self.vocabulary:
+            candidates |= self._words_with_delete(deleted)
+            if self.has_word(deleted):
                 candidates.add(deleted)
         return sorted(c for c in candidates if c != token and _within_one_edit(token, c))
 
     def max_score(self, t: str) -> float:
         """Best score the term reaches in any chunk; unseen terms get a full idf."""
-        return self._max_score.get(t, self._idf(0))
+        posting = self._posting(t)
+        return float(posting[1].max()) if posting is not None else self._idf(0)
 
     # --- scoring --------------------------------------------------------------
     def scores(self, query_terms: Iterable[QueryTerm]) -> np.ndarray:
@@ -163,7 +216,7 @@ class LexicalIndex:
             weights[qt.term] = max(weights.get(qt.term, 0.0), qt.weight)
         total = np.zeros(self.size, dtype=np.float64)
         for t, weight in weights.items():
-            posting = self._postings.get(t)
+            posting = self._posting(t)
             if posting is not None:
                 docs, scores = posting
                 total[docs] += weight * scores
@@ -189,12 +242,12 @@ class LexicalIndex:
         covered = np.zeros(self.size, dtype=np.float64)
         total_weight = 0.0
         for concept, alternatives in concepts.items():
-            posting = self._postings.get(concept)
+            posting = self._posting(concept)
             weight = self._idf(len(posting[0]) if posting is not None else 0)
             total_weight += weight
             best = np.zeros(self.size, dtype=np.float64)
             for qt in alternatives:
-                posting = self._postings.get(qt.term)
+                posting = self._posting(qt.term)
                 if posting is None:
                     continue
                 docs = posting[0]

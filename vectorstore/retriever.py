@@ -57,9 +57,11 @@ answerable course questions, tuned only on the "tune" split; see README):
   (worse), chunk sizes 600/700/1000 (worse than 800), slide-per-chunk
   splitting of plain-text decks, k1/b changes, hubness correction.
 
-The lexical index lives in memory. It is rebuilt (milliseconds) from the store
-whenever `store.generation()` changes, checked on every search, and swapped in
-atomically, so students can search while the instructor re-indexes. e5
+The lexical index lives in memory. It is reloaded whenever `store.generation()`
+changes, checked on every search, and swapped in atomically, so students can
+search while the instructor re-indexes; the ingest builds it and saves it with
+the chunks and their vectors as flat arrays (`vectorstore.snapshot_cache`), so
+the first search after an ingest maps a file instead of building. e5
 passage vectors and course word vectors are computed by the ingest
 (`vectorstore.search_caches`) and saved under STORAGE_DIR by text hash, so a
 search only loads them.
@@ -380,8 +382,8 @@ class _Snapshot:
     """An immutable view of the store: chunks, positions and their lexical index."""
 
     generation: str
-    chunks: list["StoredChunk"]
-    positions: dict[str, int]
+    chunks: Sequence["StoredChunk"]  # a `vectorstore.chunk_table.ChunkTable`
+    positions: Any  # chunk id -> position: `.get(chunk_id)` (a StringIndex)
     index: LexicalIndex
     second: np.ndarray | None = None  # passage vectors of the second dense model
     restorer: DiacriticRestorer = field(default_factory=DiacriticRestorer)
@@ -428,7 +430,7 @@ class HybridRetriever:
         started = time.perf_counter()
         # The ingest saved the derived data for this generation: load, not build.
         with_words = self.words is not None
-        tag = snapshot_cache.fingerprint(self.scorer, with_words)
+        tag = snapshot_cache.fingerprint(self.scorer, with_words, self.second is not None)
         parts = None
         if self.settings.storage_dir is not None:
             path = snapshot_cache.snapshot_path(self.settings.storage_dir, self.store.collection_name)
@@ -436,35 +438,31 @@ class HybridRetriever:
         self.snapshot_loaded = parts is not None
         if parts is None:
             parts = snapshot_cache.derive(self.scorer, self.store.all_chunks(), with_words)
-        chunks, index, restorer, words = parts.chunks, parts.index, parts.restorer, parts.words
-        ids = [c.id for c in chunks]
-        texts = [c.text for c in chunks]
-        second = None
-        if self.second is not None and texts:
+        chunks, words = parts.chunks, parts.words
+        second = parts.second if self.second is not None else None
+        if self.second is not None and second is None and len(chunks):
             # Cached vectors only: the ingest computes them
             # (`vectorstore.search_caches`). Missing ones (an index from an
             # ingest killed half way) are embedded in the background, ~0.3 s a
             # chunk, while searches use BM25 + USE.
+            texts = list(chunks.texts)
             second = self.second.cached(texts)
             if second is None:
                 self._start_filler(generation, "second", lambda: self.second.passages(texts))  # type: ignore[union-attr]
         neighbors = None
-        if self.words is not None and words:
-            # Same idea for the course's word vectors (~2 s for the first 1,500 words).
-            neighbors = self.words.index(words, cached_only=True)
-            if neighbors is None:
-                words_cache = self.words
-                self._start_filler(generation, "neighbors", lambda: words_cache.index(words))
+        if self.words is not None and len(words):
+            if parts.word_matrix is not None:
+                neighbors = NeighborIndex(words, parts.word_matrix)
+            else:
+                # Same idea for the course's word vectors (~2 s for the first 1,500 words).
+                word_list = list(words)
+                neighbors = self.words.index(word_list, cached_only=True)
+                if neighbors is None:
+                    words_cache = self.words
+                    self._start_filler(generation, "neighbors", lambda: words_cache.index(word_list))
         self.last_rebuild_ms = (time.perf_counter() - started) * 1000
         return _Snapshot(
-            generation,
-            chunks,
-            {cid: i for i, cid in enumerate(ids)},
-            index,
-            second,
-            restorer,
-            neighbors,
-            parts.definitions,
+            generation, chunks, chunks.positions, parts.index, second, parts.restorer, neighbors, parts.definitions
         )
 
     def _start_filler(self, generation: str, name: str, compute: Callable[[], Any]) -> None:

@@ -101,15 +101,16 @@ def fill_search_caches(
     with_words = config.word_neighbors and hasattr(embeddings, "embed_words")
     if progress is not None:
         progress(0, 1, INDEX_LABEL)
-    fill = CacheFill(chunks=len(texts), tag=snapshot_cache.fingerprint(scorer, with_words))
+    second = SecondDense.create(config.second_dense_model, settings.storage_dir)
+    fill = CacheFill(chunks=len(texts), tag=snapshot_cache.fingerprint(scorer, with_words, second is not None))
     fill.parts = snapshot_cache.derive(scorer, chunks, with_words)
+    del chunks  # the parts hold the texts once
 
     def step(label: str) -> Callable[[int, int], None] | None:
         if progress is None:
             return None
         return lambda done, total: progress(done, total, label)
 
-    second = SecondDense.create(config.second_dense_model, settings.storage_dir)
     if second is not None:
         pending = second.missing(texts) if progress is not None else 0
         if pending and progress is not None:
@@ -117,8 +118,15 @@ def fill_search_caches(
         fill.e5_embedded = second.ensure(
             texts, progress=step(E5_LABEL), save_every=E5_SAVE_EVERY, prune=True, batch=SecondDense.ingest_batch
         )
+        # In the snapshot's chunk order, so the first search reads one matrix
+        # instead of hashing every text and looking it up in the .npz cache.
+        fill.parts.second = second.cached(texts)
     if with_words:
         words = WordVectors(embeddings, words_cache_path(settings.storage_dir, embeddings))  # type: ignore[arg-type]
-        fill.words_embedded = words.ensure(fill.parts.words, progress=step(WORDS_LABEL), prune=True)
+        course_words = list(fill.parts.words)
+        fill.words_embedded = words.ensure(course_words, progress=step(WORDS_LABEL), prune=True)
+        if course_words:
+            neighbors = words.index(course_words, cached_only=True)
+            fill.parts.word_matrix = neighbors.matrix if neighbors is not None else None
     fill.seconds = round(time.perf_counter() - started, 3)
     return fill

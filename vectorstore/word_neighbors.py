@@ -66,7 +66,7 @@ def _normalized(matrix: np.ndarray) -> np.ndarray:
 class NeighborIndex:
     """Unit vectors of the course vocabulary; immutable (part of a retriever snapshot)."""
 
-    words: list[str]
+    words: Sequence[str]  # a list, or the saved snapshot's StringList
     matrix: np.ndarray
 
     def neighbors(
