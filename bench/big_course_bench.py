@@ -16,6 +16,10 @@ sentences, shuffled (every chunk text distinct). Then, in this order:
     subprocess (imports and model loads included);
 (d) the second search (the baseline for (c)), and a no-change re-ingest.
 Targets: (c) < 1 s, (b) / (a) <= 2. On a shared machine compare the CPU-time ratio.
+`--work DIR` keeps the course and its storage; a second run with the same
+`--work` and `--chunks` skips building and ingesting (the saved search data
+is rewritten by the current code) and measures (c) and (d) again, and
+`bench.first_search_profile DIR` times the first search's steps in a new process.
 """
 
 from __future__ import annotations

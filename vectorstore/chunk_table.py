@@ -84,13 +84,43 @@ def definitions_arrays(definitions: Sequence[Sequence["Terms"]], name: str) -> d
     }
 
 
-def definitions_from_arrays(arrays: Mapping[str, np.ndarray], name: str, size: int) -> list[list["Terms"]]:
-    positions, starts = arrays[f"{name}.positions"], arrays[f"{name}.starts"]
-    subjects = list(StringList.from_arrays(arrays, f"{name}.subjects"))
-    if len(starts) != len(positions) + 1 or int(starts[-1]) != len(subjects) or (len(positions) and int(positions.max()) >= size):
-        raise ValueError("definition arrays do not fit together")
-    out: list[list["Terms"]] = [[] for _ in range(size)]
-    bounds = starts.tolist()
-    for position, start, end in zip(positions.tolist(), bounds, bounds[1:]):
-        out[position] = [frozenset(s.split("\n")) for s in subjects[start:end]]
-    return out
+class Definitions(Sequence[list["Terms"]]):
+    """What each chunk defines, decoded on first use (most searches are not definition
+    questions, and decoding thousands of subjects at load was a third of the load time)."""
+
+    def __init__(self, positions: np.ndarray, starts: np.ndarray, subjects: StringList, size: int) -> None:
+        if len(starts) != len(positions) + 1 or int(starts[-1]) != len(subjects):
+            raise ValueError("definition arrays do not fit together")
+        if len(positions) and (int(positions.min()) < 0 or int(positions.max()) >= size):
+            raise ValueError("definition positions outside the chunks")
+        self._positions, self._starts, self._subjects, self._size = positions, starts, subjects, size
+        self._decoded: list[list["Terms"]] | None = None
+
+    def _all(self) -> list[list["Terms"]]:
+        decoded = self._decoded
+        if decoded is None:  # two threads may both decode: same result, no lock needed
+            subjects = list(self._subjects)
+            decoded = [[] for _ in range(self._size)]
+            bounds = self._starts.tolist()
+            for position, start, end in zip(self._positions.tolist(), bounds, bounds[1:]):
+                decoded[position] = [frozenset(s.split("\n")) for s in subjects[start:end]]
+            self._decoded = decoded
+        return decoded
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, i: int) -> list["Terms"]:  # type: ignore[override]
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[list["Terms"]]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+
+def definitions_from_arrays(arrays: Mapping[str, np.ndarray], name: str, size: int) -> Definitions:
+    return Definitions(
+        arrays[f"{name}.positions"], arrays[f"{name}.starts"], StringList.from_arrays(arrays, f"{name}.subjects"), size
+    )

@@ -302,7 +302,7 @@ class HybridScorer:
         targets = self.definition_targets(query)
         if targets:
             for position, subjects in enumerate(definitions):
-                if defines(subjects, targets):
+                if subjects and defines(subjects, targets):  # most chunks define nothing
                     bonus[position] = self.config.definition_bonus
         return bonus
 
@@ -388,7 +388,7 @@ class _Snapshot:
     second: np.ndarray | None = None  # passage vectors of the second dense model
     restorer: DiacriticRestorer = field(default_factory=DiacriticRestorer)
     neighbors: NeighborIndex | None = None  # course word vectors (query expansion)
-    definitions: list[list[Terms]] | None = None  # what each chunk defines
+    definitions: Sequence[list[Terms]] | None = None  # what each chunk defines
 
 
 class HybridRetriever:

@@ -51,7 +51,7 @@ class SnapshotParts:
     index: "LexicalIndex"
     restorer: "DiacriticRestorer"
     words: Sequence[str]  # course vocabulary (word-neighbour expansion); empty when off
-    definitions: list[list["Terms"]]
+    definitions: Sequence[list["Terms"]]  # a list, or the saved `chunk_table.Definitions`
     second: np.ndarray | None = None  # e5 passage vectors, one row per chunk (the ingest fills it)
     word_matrix: np.ndarray | None = None  # unit word vectors, one row per word (the ingest fills it)
 
