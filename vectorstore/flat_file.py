@@ -9,7 +9,9 @@ accepted.
 Layout: 8-byte magic, 8-byte little-endian header length, the UTF-8 JSON
 header {"meta": ..., "arrays": {name: [dtype, shape, offset]}}, then the
 arrays' bytes, each at a 64-byte aligned offset. Writes go to a temporary
-file renamed over the old one: a reader that mapped the old file keeps it.
+file renamed over the old one: a reader that mapped the old file keeps it
+(POSIX; where a mapped file cannot be replaced the save fails, is logged by
+the caller, and the next first search builds instead).
 """
 
 from __future__ import annotations
