@@ -362,7 +362,7 @@ class Run:
                     if governor is not None:
                         from chains.ratelimit import limit_kind, parse_headers
 
-                        governor.observe(model, parse_headers(response.headers))
+                        governor.observe(model, parse_headers(response.headers), admitted=response.status_code < 400)
                     if response.status_code == 200:
                         if wait is None:
                             wait = self.clock() - asked_at

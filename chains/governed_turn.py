@@ -30,6 +30,8 @@ GIVE_UP_SLACK_S = 5.0
 
 def duration_tr(seconds: float) -> str:
     """'40 sn', '25 dakika', '3 saat' (rounded up, never 0)."""
+    if not math.isfinite(seconds):
+        return "belirsiz bir süre"
     seconds = max(1.0, seconds)
     if seconds < 90:
         return f"{math.ceil(seconds)} sn"

@@ -49,6 +49,7 @@ MINUTE_S = 60.0
 DAY_S = 86400.0
 # A waiting ticket nobody polled for this long belongs to a closed page: dropped.
 STALE_TICKET_S = 20.0
+IN_FLIGHT_WAIT_S = 1.0  # a turn that waits only for calls in flight to settle polls again this soon
 # Share of the daily tokens one student may spend: twice the equal split of a class of 40.
 DEFAULT_CLASS_SIZE = 40
 STUDENT_SHARE_FACTOR = 2.0
@@ -129,17 +130,29 @@ def _refill(bucket: dict[str, float], now: float) -> None:
     bucket["at"] = max(bucket["at"], now)
 
 
-def _wait_for(bucket: dict[str, float], amount: float) -> float:
-    """Seconds until the (refilled) bucket holds `amount`; inf when it never can."""
-    if bucket["level"] >= amount:
+def _held(state: dict[str, Any], model: str) -> float:
+    """Tokens reserved by this model's calls in flight."""
+    return float(sum(call["reserved"] for call in state["calls"].values() if call["model"] == model))
+
+
+def _wait_for(bucket: dict[str, float], amount: float, held: float = 0.0) -> float:
+    """Seconds until the (refilled) bucket holds `amount` beside what calls in flight hold.
+
+    An estimate. Calls in flight mostly settle for far less than they hold (cached prompt,
+    unused completion cap) and within seconds, so a wait caused only by them is one short
+    poll, and a longer wait is the refill's alone. `amount` may be a whole queue's and more
+    than the bucket holds (a single call larger than the bucket is refused before it queues).
+    """
+    if bucket["level"] - held >= amount:
         return 0.0
-    if amount > bucket["cap"] or bucket["cap"] <= 0:
+    if bucket["cap"] <= 0:
         return float("inf")
+    if bucket["level"] >= amount:
+        return IN_FLIGHT_WAIT_S
     return (amount - bucket["level"]) * bucket["period"] / bucket["cap"]
 
 
 _BUCKETS: tuple[tuple[LimitKind, float], ...] = (("rpm", MINUTE_S), ("rpd", DAY_S), ("tpm", MINUTE_S), ("tpd", DAY_S))
-
 
 class Governor:
     """One key's governor; many instances (processes) may share one backend state."""
@@ -200,7 +213,12 @@ class Governor:
                 del state["inflight"][ticket]
         for call, entry in list(state["calls"].items()):
             if now - entry["at"] > self.inflight_ttl_s:
-                del state["calls"][call]  # never settled: Groq charged it or not; keep the charge
+                # Never settled: Groq charged it or not; count it as charged.
+                del state["calls"][call]
+                model = state["models"].get(entry["model"])
+                if model is not None:
+                    for name in ("tpm", "tpd"):
+                        model[name]["level"] -= entry["reserved"]
         if len(state["served"]) > 5000:  # a long-running server: forget the oldest
             for student, _ in sorted(state["served"].items(), key=lambda item: item[1])[:1000]:
                 del state["served"][student]
@@ -221,11 +239,12 @@ class Governor:
         return entry
 
     @staticmethod
-    def _wait(entry: dict[str, Any], requests: float, tokens: float, now: float) -> tuple[float, str | None]:
-        """Longest wait over the buckets for this much, and which limit it is."""
+    def _wait(entry: dict[str, Any], requests: float, tokens: float, now: float,
+              held: float = 0.0) -> tuple[float, str | None]:
+        """Longest wait over the buckets for this much (on top of what calls in flight hold)."""
         worst, limit = 0.0, None
         for name, amount in (("rpm", requests), ("rpd", requests), ("tpm", tokens), ("tpd", tokens)):
-            wait = _wait_for(entry[name], amount)
+            wait = _wait_for(entry[name], amount, held if name in ("tpm", "tpd") else 0.0)
             if wait > worst:
                 worst, limit = wait, name
         blocked = entry["blocked_until"] - now
@@ -234,8 +253,11 @@ class Governor:
         return worst, limit
 
     def _reserve(self, state: dict[str, Any], entry: dict[str, Any], ticket: str, model: str, need: int, now: float) -> str:
-        for name, amount in (("rpm", 1), ("rpd", 1), ("tpm", need), ("tpd", need)):
-            entry[name]["level"] -= amount
+        # Requests are spent at once. Tokens are only held while the call is in flight and
+        # leave the buckets when it settles: a reservation made now may reach Groq seconds
+        # later, and a bucket that refilled over that gap would count the same tokens twice.
+        for name in ("rpm", "rpd"):
+            entry[name]["level"] -= 1
         call_id = uuid.uuid4().hex[:16]
         state["calls"][call_id] = {"ticket": ticket, "model": model, "reserved": need, "at": now}
         return call_id
@@ -305,13 +327,17 @@ class Governor:
         position = order.index(ticket) + 1
         waiting = state["waiting"][ticket]
         busy = {entry["student"] for entry in state["inflight"].values()}
-        requests = tokens = 0
-        for other in order[:position]:
+        # The turns ahead will spend what calls have recently spent of their reservations
+        # (a cached prompt, an unused completion cap), not all of it: counting every
+        # reservation in full would promise waits long enough to send students offline.
+        ratio = float(state.get("charge_ratio", 1.0))
+        requests, tokens = 1, float(waiting["need"])
+        for other in order[:position - 1]:
             if state["waiting"][other]["model"] == waiting["model"]:
                 requests += 1
-                tokens += state["waiting"][other]["need"]
+                tokens += state["waiting"][other]["need"] * ratio
         entry = self._model(state, waiting["model"], now)
-        wait, limit = self._wait(entry, requests, tokens, now)
+        wait, limit = self._wait(entry, requests, tokens, now, _held(state, waiting["model"]))
         if waiting["student"] in busy:
             return Decision("waiting", position, max(wait, 5.0), "queue")
         if wait <= 0:
@@ -334,7 +360,7 @@ class Governor:
             entry = self._model(state, model, now)
             if need > entry["tpm"]["cap"]:
                 return Decision("refused", reason="too_large")
-            wait, limit = self._wait(entry, 1, need, now)
+            wait, limit = self._wait(entry, 1, need, now, _held(state, model))
             if wait > 0:
                 return Decision("waiting", 1, wait, limit)
             return Decision("admitted", call_id=self._reserve(state, entry, ticket, model, int(need), now))
@@ -349,9 +375,10 @@ class Governor:
             call = state["calls"].pop(call_id, None) if call_id else None
             if call is not None:
                 entry = self._model(state, call["model"], now)
-                refund = call["reserved"] - charged
                 for name in ("tpm", "tpd"):
-                    entry[name]["level"] = min(entry[name]["cap"], entry[name]["level"] + refund)
+                    entry[name]["level"] -= charged
+                spent = min(1.0, max(0.05, charged / max(1, call["reserved"])))
+                state["charge_ratio"] = 0.8 * float(state.get("charge_ratio", 1.0)) + 0.2 * spent
                 inflight = state["inflight"].get(call["ticket"])
                 if inflight is not None:
                     inflight["seen"] = now
@@ -370,10 +397,10 @@ class Governor:
         with self.backend.transaction(self.key) as state:
             self._prepare(state, now)
             call = state["calls"].pop(call_id, None)
-            if call is not None and not processed:
+            if call is not None and processed:  # Groq worked on it: it cost what was reserved
                 entry = self._model(state, call["model"], now)
                 for name in ("tpm", "tpd"):
-                    entry[name]["level"] = min(entry[name]["cap"], entry[name]["level"] + call["reserved"])
+                    entry[name]["level"] -= call["reserved"]
 
     def finish(self, ticket: str | None) -> None:
         """The turn is over (answered, offline, abandoned): free the student's slot."""
@@ -386,19 +413,29 @@ class Governor:
             state["inflight"].pop(ticket, None)
 
     # --- what Groq says ------------------------------------------------------------------
-    def observe(self, model: str, info: RateLimitInfo) -> None:
-        """Correct the model's buckets from one response's x-ratelimit-* headers."""
+    def observe(self, model: str, info: RateLimitInfo, *, admitted: bool = True) -> None:
+        """Correct the model's buckets from one response's x-ratelimit-* headers.
+
+        Groq's remaining tokens already count the call that answered (`admitted`: not a
+        429/413), while here that call's tokens are still held, not spent: add back the
+        smallest reservation in flight, a lower bound for the call that answered, so the
+        correction never counts a call twice and never credits one Groq has charged.
+        """
         if info.empty:
             return
         now = self.clock()
         with self.backend.transaction(self.key) as state:
             self._prepare(state, now)
             entry = self._model(state, model, now)
+            held = [call["reserved"] for call in state["calls"].values() if call["model"] == model]
+            answering = float(min(held)) if admitted and held else 0.0
             for name, limit, remaining in (
                 ("tpm", info.limit_tokens, info.remaining_tokens),
                 ("rpd", info.limit_requests, info.remaining_requests),
             ):
                 bucket = entry[name]
+                if remaining is not None and name == "tpm":
+                    remaining = remaining + answering
                 if limit is not None and limit > 0 and limit != bucket["cap"]:
                     # Another tier than the defaults: Groq's numbers win. The headers do not
                     # carry the minute's requests or the day's tokens: they scale alike.
@@ -409,7 +446,7 @@ class Governor:
                         partner["level"] + partner["cap"] - partner["cap"] / factor
                     bucket["cap"] = float(limit)
                     if remaining is not None:
-                        bucket["level"] = float(remaining)
+                        bucket["level"] = min(float(limit), float(remaining))
                     continue
                 if remaining is not None:
                     bucket["level"] = min(bucket["level"], float(remaining))
@@ -438,9 +475,11 @@ class Governor:
         with self.backend.transaction(self.key) as state:
             self._prepare(state, now)
             entry = self._model(state, model, now)
+            held = _held(state, model)
             return {
                 "model": model,
-                "buckets": {name: {"limit": entry[name]["cap"], "remaining": round(entry[name]["level"], 1)}
+                "buckets": {name: {"limit": entry[name]["cap"],
+                                   "remaining": round(entry[name]["level"] - (held if name in ("tpm", "tpd") else 0), 1)}
                             for name, _ in _BUCKETS},
                 "blocked_for_s": max(0.0, entry["blocked_until"] - now),
                 "waiting": len(state["waiting"]),

@@ -429,7 +429,7 @@ class Tutor:
     def _on_response(self, model: str, status: int, headers: Any) -> None:
         """Every Groq response's x-ratelimit-* headers correct the key governor's budget."""
         if self.governor is not None and model:
-            self.governor.observe(model, parse_headers(headers))
+            self.governor.observe(model, parse_headers(headers), admitted=status < 400)
 
     def _generate_shrinking(self, question, hardware, response, memory, context, tool_calls, notices,
                             deadline=None) -> Iterator[TutorEvent]:

@@ -81,6 +81,51 @@ class FakeClock:
     sleep = advance
 
 
+class LockstepClock(FakeClock):
+    """A fake clock for several threads: time moves only when every participant sleeps.
+
+    With `FakeClock` one waiting thread's sleeps push time forward while another thread's
+    HTTP call is still on its way (real work takes no fake time), so on a loaded machine a
+    call could "take" minutes. Here `sleep` blocks until all `participants` are asleep (or
+    have called `leave`), then time jumps to the earliest wake-up: a discrete-event clock.
+    """
+
+    def __init__(self, participants: int, start: float = 1_800_000_000.0, stall_s: float = 30.0) -> None:
+        super().__init__(start)
+        self._active = participants
+        self._wakes: dict[int, float] = {}
+        self._cond = threading.Condition()
+        self._stall_s = stall_s  # a participant that never sleeps again must not hang the test
+
+    def _advance_if_all_asleep(self, force: bool = False) -> None:
+        if self._wakes and (force or len(self._wakes) >= self._active):
+            earliest = min(self._wakes.values())
+            with self._lock:
+                self.now = max(self.now, earliest)
+            self._cond.notify_all()
+
+    def sleep(self, seconds: float) -> None:  # type: ignore[override]
+        import time as real_time
+
+        me = threading.get_ident()
+        with self._cond:
+            wake = self() + max(0.0, seconds)
+            self._wakes[me] = wake
+            self._advance_if_all_asleep()
+            started = real_time.monotonic()
+            while self() < wake:
+                self._cond.wait(timeout=0.5)
+                if real_time.monotonic() - started > self._stall_s:
+                    self._advance_if_all_asleep(force=True)
+            del self._wakes[me]
+
+    def leave(self) -> None:
+        """A participant is done: the others no longer wait for it."""
+        with self._cond:
+            self._active -= 1
+            self._advance_if_all_asleep()
+
+
 def format_duration(seconds: float) -> str:
     """Groq's way: '2m59.56s', '7.66s', '120ms'."""
     if seconds < 1:

@@ -57,6 +57,52 @@ def test_settle_refunds_cached_and_unused_tokens() -> None:
     assert governor.snapshot(MODEL)["buckets"]["tpm"]["remaining"] == pytest.approx(8000 - 1292)
 
 
+def test_tokens_held_by_calls_in_flight_do_not_refill_before_they_settle() -> None:
+    # Four calls admitted at once reach Groq 30 s later (a slow network, a busy server):
+    # Groq charges them then, from a full minute. Had the reservations left the bucket at
+    # admission, its 30 s of refill would admit a fifth call Groq then refuses.
+    clock = FakeClock()
+    governor = make(clock)
+    for student in "abcd":
+        assert governor.poll(governor.enqueue(student, MODEL, 1824)).status == "admitted"
+    clock.advance(30)
+    decision = governor.poll(governor.enqueue("e", MODEL, 1824))
+    assert decision.status == "waiting" and decision.limit == "tpm"
+    assert governor.snapshot(MODEL)["buckets"]["tpm"]["remaining"] == pytest.approx(8000 - 4 * 1824)
+
+
+def test_headers_do_not_count_the_answering_call_twice() -> None:
+    # Groq's remaining tokens already count the call that answered; the governor still holds
+    # its reservation until it settles. One call in flight: exactly Groq's number after settle.
+    clock = FakeClock()
+    governor = make(clock)
+    decision = governor.poll(governor.enqueue("a", MODEL, 2000))
+    governor.observe(MODEL, parse_headers({"x-ratelimit-limit-tokens": "8000", "x-ratelimit-remaining-tokens": "5000"}))
+    assert governor.snapshot(MODEL)["buckets"]["tpm"]["remaining"] == pytest.approx(5000)
+    governor.settle(decision.call_id, prompt_tokens=500, completion_tokens=100)
+    assert governor.snapshot(MODEL)["buckets"]["tpm"]["remaining"] == pytest.approx(6400)
+    # A refused call (429) was not charged by Groq: nothing is added back for it.
+    decision = governor.poll(governor.enqueue("b", MODEL, 2000))
+    governor.observe(MODEL, parse_headers({"x-ratelimit-limit-tokens": "8000", "x-ratelimit-remaining-tokens": "3000"}),
+                     admitted=False)
+    governor.release_call(decision.call_id)
+    assert governor.snapshot(MODEL)["buckets"]["tpm"]["remaining"] == pytest.approx(3000)
+
+
+def test_queue_eta_counts_what_calls_really_spend() -> None:
+    # Calls have been settling at a quarter of their reservations (cached prompts, short
+    # answers): the turns ahead in the queue are expected to spend alike, not in full.
+    clock = FakeClock()
+    governor = make(clock)
+    for _ in range(12):
+        run_turn(governor, "warm", 2000, cost=500)  # 2,000 of the minute's tokens left
+    tickets = [governor.enqueue(s, MODEL, 2000) for s in "efg"]
+    last = governor.poll(tickets[-1])
+    assert last.status == "waiting" and last.position == 3
+    # In full the queue needs 6,000 (30 s of refill); at the recent rate about 3,200 (9 s).
+    assert 5 < last.eta_s < 12
+
+
 def test_requests_per_minute() -> None:
     clock = FakeClock()
     governor = make(clock, ModelLimits(rpm=3, rpd=1000, tpm=100000, tpd=10**7))
