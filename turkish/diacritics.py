@@ -45,9 +45,15 @@ class DiacriticRestorer:
     def from_texts(cls, texts: Iterable[str]) -> "DiacriticRestorer":
         counts: dict[str, Counter[str]] = defaultdict(Counter)
         for text in texts:
-            for word in _WORD_RE.findall(turkish_lower(text)):
+            for original in _WORD_RE.findall(text):
+                # Learn only from words written with Turkish letters: an ASCII word
+                # ("AI", a heading in capitals) would otherwise teach the dotless ı
+                # that Turkish lowercasing of its "I" produces ("AI" -> "aı").
+                if original.isascii():
+                    continue
+                word = turkish_lower(original)
                 folded = fold_ascii(word)
-                if folded != word:  # only words that have Turkish letters to restore
+                if folded != word:
                     counts[folded][word] += 1
         # Most frequent spelling; ties go to the alphabetically first for determinism.
         return cls({folded: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for folded, c in counts.items()})
