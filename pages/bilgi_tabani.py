@@ -21,6 +21,7 @@ if not admin.require_admin(settings):
 
 knowledge_dir = settings.knowledge_dir
 timezone = settings.display_timezone
+admin.setup_hint(settings)
 kb = resources.knowledge_base(settings)
 documents_tab, search_tab, gaps_tab, usage_panel = st.tabs(
     ["Belgeler", "Parçalar ve deneme araması", "Cevapsız sorular", "Kullanım"]

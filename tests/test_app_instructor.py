@@ -231,3 +231,22 @@ def test_upload_and_index_in_one_step_then_preview_and_test_search(monkeypatch, 
     assert not at.exception
     results = at.dataframe[1].value
     assert results["Kaynak"][0].startswith("distilasyon.md")
+
+
+def test_the_missing_key_hint_is_on_the_instructor_page_not_in_the_chat(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="p", LLM_PROVIDER="groq")
+    monkeypatch.setattr("vectorstore.knowledge_base.KnowledgeBase.documents", lambda self: [])
+    chat = AppTest.from_file(APP, default_timeout=120).run()
+    assert not chat.exception
+    assert "GROQ_API_KEY" not in texts(chat) and "dil modeli bağlı değil" in texts(chat)
+    at = _login(_open(), "p")
+    assert not at.exception
+    hints = [w.value for w in at.warning if "GROQ_API_KEY" in w.value]
+    assert len(hints) == 1 and ".env" in hints[0]
+
+
+def test_no_setup_hint_when_offline_was_chosen(monkeypatch, tmp_path, course_copy) -> None:
+    isolate_app(monkeypatch, tmp_path, course_copy, ADMIN_PASSWORD="p")
+    monkeypatch.setattr("vectorstore.knowledge_base.KnowledgeBase.documents", lambda self: [])
+    at = _login(_open(), "p")
+    assert not at.exception and not any("Kurulum:" in w.value for w in at.warning)

@@ -138,3 +138,15 @@ def gap_rows(gaps: list[Any], timezone: str = "Europe/Istanbul", marks: dict[str
             }
         )
     return rows
+
+
+def setup_hint(settings: Any) -> None:
+    """The technical reason no language model answers (a missing key, ...), for the instructor only.
+
+    Students read a plain sentence in the chat; what to put in `.env` is said here.
+    """
+    from chains.providers import resolve_provider
+
+    hint = resolve_provider(settings).setup_hint
+    if hint:
+        st.warning(f"Dil modeli bağlı değil, sohbet çevrimdışı cevaplıyor. Kurulum: {hint}", icon="🔧")
