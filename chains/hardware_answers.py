@@ -113,7 +113,7 @@ def estimate_answer(query: HardwareQuery) -> HardwareAnswer:
     if result.max_context and result.fits:
         lines.append(f"Bu bellekle en fazla yaklaşık {_num(int(result.max_context))} token bağlam kullanılabilir.")
     if result.tokens_per_s:
-        lines.append(f"Tahmini üretim hızı ≈ {_num(result.tokens_per_s, 0)} token/s.")
+        lines.append(f"Tahmini üretim hızı ≈ {_num(result.tokens_per_s, 0)} token/sn.")
     lines.append("(Sayılar donanım hesaplayıcısından; yaklaşık değerlerdir.)")
     return HardwareAnswer(text=" ".join(lines), tool_calls=calls)
 

@@ -215,7 +215,7 @@ def _reason(
             + (f" ({task.label_tr} için özel bir üstünlüğü bilinmiyor)." if task else ".")
         )
     mode_tr = {"inference": "çıkarım", "lora": "LoRA", "qlora": "QLoRA", "full": "tam ince ayar"}[mode]
-    speed = f", tahmini hız ≈ {tr_number(result.tokens_per_s, 0)} token/s (üst sınır)" if result.tokens_per_s else ""
+    speed = f", tahmini hız ≈ {tr_number(result.tokens_per_s, 0)} token/sn (üst sınır)" if result.tokens_per_s else ""
     parts.append(
         f"{quant_id} ile {mode_tr}: toplam ≈ {tr_number(result.total_gb)} GB, "
         f"{tr_number(float(budget or 0))} GB belleğe sığar{speed}."

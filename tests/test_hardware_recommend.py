@@ -16,6 +16,8 @@ def test_every_recommendation_fits_and_matches_the_estimate() -> None:
         assert rec.total_gb <= 8
         again = estimate({"model": rec.model_id, "quant": rec.quant, "vram": 8, "context": 4096})
         assert again.fits and again.total_gb == rec.total_gb
+        if rec.tokens_per_s:  # the reason says the speed in the calculator's unit
+            assert "token/sn (üst sınır)" in rec.reason and "token/s " not in rec.reason
 
 
 def test_course_recommendation_for_programming_leads_on_8gb() -> None:

@@ -49,6 +49,12 @@ def test_hardware_numbers_come_from_the_estimator():
     assert call["result"]["total_gb"] == expected.total_gb
 
 
+def test_speed_is_said_in_the_calculators_unit():
+    result = answer_hardware(parse_hardware_question("Llama 3.1 8B modelini 4-bit ile RTX 3060 12 GB'ta çalıştırabilir miyim?"))
+    speed = result.tool_calls[0]["result"]["tokens_per_s"]
+    assert speed and f"≈ {tr_number(speed, 0)} token/sn." in result.text  # "token/sn" like the calculator
+
+
 def test_not_fitting_in_fp16_suggests_4bit_with_its_own_estimate():
     result = answer_hardware(parse_hardware_question("Llama 3.1 8B 8 GB kartta fp16 çalışır mı?"))
     assert "sığmaz" in result.text and "4-bit nicemleme ile" in result.text

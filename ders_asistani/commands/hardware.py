@@ -46,7 +46,7 @@ def _print_estimate(result: Any) -> None:  # noqa: ANN401 - EstimateResult, impo
         verdict = "[green]SIĞAR[/green]" if full["fits"] else "[red]SIĞMAZ[/red]"
         console.print(f"Sonuç: {verdict} · sığan en uzun bağlam: {tr_number(full['max_context'] or 0)} token")
     if full["tokens_per_s"] is not None:
-        console.print(f"Tahmini üretim hızı: ≈ {tr_number(full['tokens_per_s'], 0)} token/s (teorik üst sınır)")
+        console.print(f"Tahmini üretim hızı: ≈ {tr_number(full['tokens_per_s'], 0)} token/sn (teorik üst sınır)")
     if full["gpus_that_fit"]:
         console.print("Sığdığı yaygın GPU'lar: " + ", ".join(full["gpus_that_fit"][:10]))
     console.print("\n[bold]Ders kuralı ile karşılaştırma[/bold]\n" + full["course_rule_explanation"])
@@ -172,7 +172,7 @@ def recommend(
     if not recs:
         console.print("Bu bellek ve bağlamla çalışabilecek model bulunamadı; bağlamı kısaltın ya da daha büyük bir GPU deneyin.")
     table = Table(title="Önerilen modeller")
-    for column in ("#", "Model", "Nicemleme", "GB", "token/s", "Gerekçe"):
+    for column in ("#", "Model", "Nicemleme", "GB", "token/sn", "Gerekçe"):
         table.add_column(column, overflow="fold")
     for i, r in enumerate(recs, start=1):
         speed = tr_number(r.tokens_per_s, 0) if r.tokens_per_s else "-"
