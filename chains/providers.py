@@ -19,15 +19,13 @@ from typing import Any, Callable, Literal, Mapping
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from chains.groq_models import completion_cap
+from chains.provider_texts import NOT_CONFIGURED, OFFLINE_CHOSEN
 from ders_asistani.settings import Settings
 
 Mode = Literal["groq", "ollama", "openai-compatible", "offline"]
 
 # What a student reads when no language model is configured: no setting names.
-_NOT_CONFIGURED = (
-    "Bu ders asistanında şu anda bir dil modeli bağlı değil; cevaplar ders belgelerinden "
-    "ve hesaplama araçlarından derleniyor."
-)
+_NOT_CONFIGURED = NOT_CONFIGURED
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,7 @@ class ProviderChoice:
 
 def resolve_provider(settings: Settings, force_offline: bool = False) -> ProviderChoice:
     if force_offline or settings.llm_provider == "offline":
-        reason = "Çevrimdışı mod istendi; cevaplar ders belgelerinden ve araçlardan derlenir."
-        return ProviderChoice("offline", reason=reason)
+        return ProviderChoice("offline", reason=OFFLINE_CHOSEN)
     if settings.llm_provider == "ollama":
         return ProviderChoice("ollama", (settings.ollama_model,))
     if settings.llm_provider == "openai-compatible":

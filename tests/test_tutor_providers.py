@@ -12,6 +12,22 @@ from chains.providers import build_chat_model, resolve_provider
 from chains.tutor import Tutor
 
 
+@pytest.mark.parametrize("options", [
+    {}, {"llm_provider": "offline"}, {"llm_provider": "groq"}, {"groq_api_key": "gsk_abc12345"},
+    {"llm_provider": "ollama"},
+])
+def test_the_first_banner_says_what_the_provider_choice_says(settings_factory, monkeypatch, options):
+    """Before LangChain is imported the banner uses its own copy of the rule: same words."""
+    import sys
+
+    from ders_asistani.ui.render import preview_mode
+
+    settings = settings_factory(**options)
+    choice = resolve_provider(settings)
+    monkeypatch.delitem(sys.modules, "chains.providers")  # as on the very first page render
+    assert preview_mode(settings) == {"mode": choice.mode, "model": choice.model, "reason": choice.reason}
+
+
 def test_auto_uses_groq_only_with_a_key(settings_factory):
     assert resolve_provider(settings_factory()).mode == "offline"
     no_key = resolve_provider(settings_factory())

@@ -234,11 +234,10 @@ def preview_mode(settings: Any) -> dict[str, Any]:
         return {"mode": "groq", "model": settings.groq_model, "reason": None}
     if provider == "openai-compatible" and settings.openai_compatible_base_url and settings.openai_compatible_model:
         return {"mode": "openai-compatible", "model": settings.openai_compatible_model, "reason": None}
-    # Same student sentence as chains.providers (the setup hint is for the instructor page).
-    reason = "Çevrimdışı mod istendi." if provider == "offline" else (
-        "Bu ders asistanında şu anda bir dil modeli bağlı değil; cevaplar ders belgelerinden "
-        "ve hesaplama araçlarından derleniyor."
-    )
+    # The same student sentences as chains.providers (the setup hint is for the instructor page).
+    from chains.provider_texts import NOT_CONFIGURED, OFFLINE_CHOSEN
+
+    reason = OFFLINE_CHOSEN if provider == "offline" else NOT_CONFIGURED
     return {"mode": "offline", "model": None, "reason": reason}
 
 
