@@ -31,7 +31,7 @@ _NOT_CONFIGURED = NOT_CONFIGURED
 @dataclass(frozen=True)
 class ProviderChoice:
     mode: Mode
-    models: tuple[str, ...] = ()  # primary first, then fallbacks (Groq)
+    models: tuple[str, ...] = ()  # primary first, then fallbacks (Groq, openai-compatible)
     reason: str | None = None  # Turkish, for students; set when generation is off
     setup_hint: str | None = None  # Turkish, technical, for the instructor page
 
@@ -55,7 +55,8 @@ def resolve_provider(settings: Settings, force_offline: bool = False) -> Provide
             )
             hint = f"LLM_PROVIDER=openai-compatible seçili ama {missing} tanımlı değil (.env)."
             return ProviderChoice("offline", reason=_NOT_CONFIGURED, setup_hint=hint)
-        return ProviderChoice("openai-compatible", (model,))
+        fallbacks = [m.strip() for m in settings.openai_compatible_fallback_models if m.strip() and m.strip() != model]
+        return ProviderChoice("openai-compatible", (model, *dict.fromkeys(fallbacks)))
     has_key = settings.groq_api_key is not None and bool(settings.groq_api_key.get_secret_value().strip())
     if not has_key:
         if settings.llm_provider == "groq":

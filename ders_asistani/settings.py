@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     openai_compatible_base_url: str | None = None
     openai_compatible_model: str | None = None
     openai_compatible_api_key: SecretStr | None = None
+    # Other models the same server serves, tried in order when the model is gone (404), as on Groq.
+    openai_compatible_fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
     prompt_token_budget: int = 3000
     temperature: float = 0.2
 
@@ -112,7 +114,7 @@ class Settings(BaseSettings):
     # Saved chat conversations not updated for this many days are deleted (0: keep forever).
     conversation_retention_days: float = 90.0
 
-    @field_validator("groq_fallback_models", mode="before")
+    @field_validator("groq_fallback_models", "openai_compatible_fallback_models", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
         # `.env` holds a comma separated list; code may pass a real list.

@@ -141,6 +141,27 @@ def test_openai_compatible_needs_url_and_model(settings_factory):
                                                openai_compatible_base_url="http://127.0.0.1:8000/v1"))
     assert choice.mode == "openai-compatible" and choice.models == ("m",)
 
+    # `.env` gives the fallbacks as a comma separated list; the primary is never its own fallback.
+    with_fallbacks = resolve_provider(settings_factory(
+        llm_provider="openai-compatible", openai_compatible_model="m",
+        openai_compatible_base_url="http://127.0.0.1:8000/v1", openai_compatible_fallback_models=" small, m ,tiny,small"))
+    assert with_fallbacks.models == ("m", "small", "tiny")
+
+
+def test_openai_compatible_moves_to_the_fallback_model_when_the_model_is_gone(openai_tutor, openai_stub):
+    openai_stub.enqueue(vllm_model_not_found("qwen2.5-7b-instruct"), text("LoRA, düşük ranklı uyarlamadır [1]."),
+                        text("QLoRA, 4-bit taban modelle LoRA'dır [1]."))
+    tutor = openai_tutor(openai_compatible_fallback_models="qwen2.5-3b-instruct")
+    answer = tutor.ask("LoRA nedir?", "t")
+    assert answer.mode == "openai-compatible" and answer.answer == "LoRA, düşük ranklı uyarlamadır [1]."
+    assert answer.model == "qwen2.5-3b-instruct"
+    assert any("yedek model 'qwen2.5-3b-instruct'" in n for n in answer.notices)
+    # The switch is remembered: the next turn asks the fallback at once, without a second notice.
+    later = tutor.ask("QLoRA nedir?", "t2")
+    assert later.model == "qwen2.5-3b-instruct" and not any("yedek model" in n for n in later.notices)
+    assert [r.model for r in openai_stub.chat_requests()] == [
+        "qwen2.5-7b-instruct", "qwen2.5-3b-instruct", "qwen2.5-3b-instruct"]
+
 
 def test_openai_compatible_answers_and_sends_the_key(openai_tutor, openai_stub):
     openai_stub.enqueue(text("LoRA, düşük ranklı uyarlamadır [1]."))
