@@ -24,8 +24,10 @@ from ders_asistani.settings import Settings
 
 Mode = Literal["groq", "ollama", "openai-compatible", "offline"]
 
-# What a student reads when no language model is configured: no setting names.
-_NOT_CONFIGURED = NOT_CONFIGURED
+
+def _primary_then_fallbacks(primary: str, fallbacks: list[str]) -> tuple[str, ...]:
+    """The order models are tried in: the primary, then each other fallback once."""
+    return tuple(dict.fromkeys([primary, *fallbacks]))
 
 
 @dataclass(frozen=True)
@@ -54,18 +56,18 @@ def resolve_provider(settings: Settings, force_offline: bool = False) -> Provide
                 if not value
             )
             hint = f"LLM_PROVIDER=openai-compatible seçili ama {missing} tanımlı değil (.env)."
-            return ProviderChoice("offline", reason=_NOT_CONFIGURED, setup_hint=hint)
-        fallbacks = [m.strip() for m in settings.openai_compatible_fallback_models if m.strip() and m.strip() != model]
-        return ProviderChoice("openai-compatible", (model, *dict.fromkeys(fallbacks)))
+            return ProviderChoice("offline", reason=NOT_CONFIGURED, setup_hint=hint)
+        return ProviderChoice(
+            "openai-compatible", _primary_then_fallbacks(model, settings.openai_compatible_fallback_models)
+        )
     has_key = settings.groq_api_key is not None and bool(settings.groq_api_key.get_secret_value().strip())
     if not has_key:
         if settings.llm_provider == "groq":
             hint = "LLM_PROVIDER=groq seçili ama GROQ_API_KEY tanımlı değil; .env dosyasına anahtarı ekleyin."
         else:
             hint = "GROQ_API_KEY tanımlı değil; üretim kapalı. Anahtarı .env dosyasına ekleyin ya da LLM_PROVIDER ile başka bir sağlayıcı seçin."
-        return ProviderChoice("offline", reason=_NOT_CONFIGURED, setup_hint=hint)
-    models = [settings.groq_model] + [m for m in settings.groq_fallback_models if m != settings.groq_model]
-    return ProviderChoice("groq", tuple(models))
+        return ProviderChoice("offline", reason=NOT_CONFIGURED, setup_hint=hint)
+    return ProviderChoice("groq", _primary_then_fallbacks(settings.groq_model, settings.groq_fallback_models))
 
 
 def is_gpt_oss(model: str) -> bool:

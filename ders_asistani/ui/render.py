@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from chains.provider_texts import NOT_CONFIGURED, OFFLINE_CHOSEN
 from ders_asistani.ui import tool_labels
 
 MAX_PASSAGE_CHARS = 700
@@ -235,8 +236,6 @@ def preview_mode(settings: Any) -> dict[str, Any]:
     if provider == "openai-compatible" and settings.openai_compatible_base_url and settings.openai_compatible_model:
         return {"mode": "openai-compatible", "model": settings.openai_compatible_model, "reason": None}
     # The same student sentences as chains.providers (the setup hint is for the instructor page).
-    from chains.provider_texts import NOT_CONFIGURED, OFFLINE_CHOSEN
-
     reason = OFFLINE_CHOSEN if provider == "offline" else NOT_CONFIGURED
     return {"mode": "offline", "model": None, "reason": reason}
 
