@@ -21,7 +21,9 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+")
 _CODE_LIKE = re.compile(r"(^\$|\w\(|=\s|^\s*(import|from|def|class|print)\b|[{};]\s*$)")
 # Greetings and stage directions of a lecture ("Sevgili öğrenciler, gelin birlikte bakalım").
-_FILLER = re.compile(r"^(sevgili|merhaba|selam|değerli|hadi|haydi)\b|\bgelin\b|\bbakalım\b", re.IGNORECASE)
+_FILLER = re.compile(
+    r"^(sevgili|merhaba|selam|değerli|hadi|haydi)\b|\bgelin\b|\bbakalım\b|teşekkür ederim|dinlediğiniz için", re.IGNORECASE
+)
 ITEM_MAX_CHARS = 300
 _TEXT_FENCES = {"", "markdown", "md", "text", "txt"}
 # "*Mantıksal Düşünme:* Matematik …", "**Maliyet** - Bu modelleri …": a short emphasised label, then text.

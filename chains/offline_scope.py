@@ -28,6 +28,13 @@ _WORD = re.compile(r"[0-9A-Za-zÇĞİÖŞÜçğıöşü]+(?:[-.][0-9A-Za-zÇĞİ
 _NON_TURKISH_LETTERS = re.compile(r"[qwx]", re.IGNORECASE)
 _VERSION = re.compile(r"^\d+\.\d+$")
 _SIZE = re.compile(r"^\d+(\.\d+)?[bBmM]$")
+# Model families and tools students type in lower case ("ollama ile", "qwen mi"): without a capital
+# letter nothing else marks them as names. The hardware catalog's families plus the runtimes and
+# chat products students name most; a passage that mentions one makes it known as usual.
+PRODUCT_NAMES = frozenset(
+    "ollama vllm lmstudio llamacpp qwen gemma deepseek chatgpt copilot gemini claude llama mistral mixtral "
+    "phi falcon nemotron tinyllama smollm bloom gpt bert groq langchain huggingface".split()
+)
 
 
 def _fold(text: str) -> str:
@@ -49,8 +56,10 @@ def names_in_question(question: str) -> list[str]:
         nxt = words[index + 1] if index + 1 < len(words) else ""
         if letters and _VERSION.match(nxt):
             names.append(f"{word} {nxt}")  # "claude 3.5", "llama 3.1"
-        elif len(letters) >= 3 and not has_digit and word[0].isupper() and _SIZE.match(nxt):
+            continue
+        if len(letters) >= 3 and not has_digit and word[0].isupper() and _SIZE.match(nxt):
             names.append(f"{word} {nxt}")  # "Gemma 2B" (a model and its size)
+            continue
         if not letters:
             continue
         if word.isupper() and len(letters) <= 2 and not has_digit:
@@ -64,8 +73,8 @@ def names_in_question(question: str) -> list[str]:
             names.append(word)  # "LoRA", "RAG", "LPU"
         elif index > 0 and word[0].isupper():
             names.append(word)  # "… ile Ollama"
-        elif _NON_TURKISH_LETTERS.search(letters):
-            names.append(word)  # "qwen"
+        elif _NON_TURKISH_LETTERS.search(letters) or _fold(letters) in PRODUCT_NAMES:
+            names.append(word)  # "qwen", "ollama"
     return names
 
 
@@ -92,7 +101,10 @@ def unknown_names(question: str, texts: Iterable[str]) -> list[str]:
     unknown = []
     for name in names:
         key = _fold(name).replace(" ", "")
-        if key in vocab or any(_close(key, word) for word in vocab):
+        if key in vocab:
+            continue
+        # A product spelled right is not a slip of another one: "ollama" is one letter from "llama".
+        if key not in PRODUCT_NAMES and any(_close(key, word) for word in vocab):
             continue
         if glossary.expand(name).added:
             continue
@@ -111,8 +123,14 @@ def _close(name: str, word: str) -> bool:
         return False  # "H100" is not "A100": too few letters to tell a slip from another name
     if digits != re.sub(r"\D", "", word) or abs(len(name) - len(word)) > 2:
         return False  # a slip in the letters only: "Phi-3" is not "Phi-2", "H100" not "H200"
+    if digits and _after_digits(name) != _after_digits(word):
+        return False  # a letter after the version is another model: "GPT-4o" is not "GPT-4"
     limit = 2 if len(name) >= 8 else 1
     return _edits(name, word, limit) <= limit
+
+
+def _after_digits(name: str) -> str:
+    return re.sub(r"^.*\d", "", name)
 
 
 def _edits(a: str, b: str, limit: int) -> int:

@@ -36,6 +36,13 @@ def test_matching_ignores_case_diacritics_and_suffixes():
     assert glossary.expand("parametre sayısı").added == ["ağırlık"]
 
 
+def test_a_long_word_is_not_the_stem_of_a_different_word():
+    glossary = load_glossary()
+    assert glossary.expand("Kuantum bilgisayarlar nasıl çalışır?").added == []  # quantum is not quantization
+    assert "nicemleme" in glossary.expand("kuantizasyonu nasıl yaparım").added
+    assert "GPU" in glossary.expand("programlamada ekran kartı").added
+
+
 def test_unrelated_query_is_left_alone():
     expansion = load_glossary().expand("Falcon'u kim geliştirdi?")
     assert expansion.added == []

@@ -296,3 +296,33 @@ def test_the_retrievers_word_neighbours_count_like_glossary_terms():
     with_neighbours = course_answer(question, numbered, off_topic=False, expansion=course_expansion(response), relevance=0.39)
     assert not without.answered_from_course
     assert with_neighbours.answered_from_course and "- Daha az hesaplama gücü" in with_neighbours.text
+
+
+GROQ_SECTION = """## Groq API
+
+Groq, yapay zeka modellerini çok hızlı çalıştıran bir çıkarım hizmetidir. Geliştiriciler için ücretsiz bir katman sunar ve kayıt birkaç dakika sürer.
+
+Kayıt için şu adımları izleyin:
+1. api.groq.com adresine gidin
+2. E-posta adresinizle hesap açın
+3. Panelden yeni bir anahtar oluşturun
+
+Sevgili öğrenciler, gelin şimdi fiyatlara birlikte bakalım.
+
+## Fiyatlandırma
+
+- Ücretli katman kurumsal müşteriler içindir
+- Fiyatlar token başına hesaplanır
+"""
+
+
+def test_the_passage_around_the_best_block_comes_with_it_as_written():
+    text, cited, answered = compose("Groq nasıl bir çıkarım hizmeti", _one(GROQ_SECTION), off_topic=False)
+    assert answered and cited == [1]
+    body = text.split("(Dil modeli")[0]
+    # The matching paragraph first, then the steps that follow it in the same section, in document order.
+    assert body.index("çıkarım hizmetidir") < body.index("1. api.groq.com adresine gidin") < body.index("3. Panelden")
+    assert body.rstrip().endswith("[1]") and body.count("[1]") == 1
+    assert "Sevgili" not in body  # a greeting teaches nothing
+    assert "Ücretli katman" not in body  # another heading is another topic
+    assert len(body) <= 800

@@ -33,7 +33,9 @@ COURSE = [
         ("qwen modelleri türkçede ne kadar iyi", ["qwen"]),
         ("RTX 3060 ekran kartının fiyatı kaç TL?", ["RTX 3060"]),
         ("Gemma 2B çalıştırmak için kaç GB VRAM gerekiyor", ["Gemma 2B", "VRAM"]),  # a model and its size
-        ("evde 8B llama denemek istiyorum", []),  # a plain word before a size is no name
+        ("evde 8B ile denemek istiyorum", []),  # a plain word before a size is no name
+        ("evde 8B llama denemek istiyorum", ["llama"]),  # a model family typed in lower case
+        ("ollama ile mistral'i nasıl kurarım", ["ollama", "mistral"]),
         ("LLaMA 3 70B en az kaç GB VRAM istiyor", ["LLaMA", "VRAM"]),  # "70B", "GB" are amounts
         ("küçük dil modellerinin avantajları neler", []),  # plain words are never names
     ],
@@ -50,6 +52,15 @@ def test_names_are_what_the_student_typed_as_names(question, names):
 )
 def test_a_name_missing_from_the_passages_is_unknown(question):
     assert unknown_names(question, COURSE)
+
+
+def test_a_product_spelled_right_is_not_a_slip_of_another_and_a_version_letter_is_another_model():
+    course = ["Meta'nın Llama 2 modeli ve OpenAI'nin GPT-4 modeli."]
+    assert unknown_names("ollama ile mistral'i nasıl kurarım", course) == ["ollama", "mistral"]
+    assert unknown_names("Ollama ile model nasıl indirilir", course) == ["Ollama"]
+    assert unknown_names("gpt-4o api fiyatı ne kadar", course) == ["gpt-4o"]
+    assert unknown_names("gpt-4 kaç parametreli", course) == []
+    assert unknown_names("llama modeli nedir", course) == []
 
 
 @pytest.mark.parametrize(

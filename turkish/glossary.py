@@ -48,10 +48,12 @@ def _token_key(token: str) -> tuple[bool, str]:
     Short words ("GPU", "RAM", "para") must match exactly, so "para" never
     matches "parametre". Longer words match as a stem: all but the last letter,
     at most 5 letters, so "kartı" matches "kartları" and "sağlık" "sağlığa".
+    Words of ten letters or more keep all but their last four: five letters
+    of "kuantizasyon" would also be the stem of "kuantum".
     """
     if len(token) <= 4:
         return False, token
-    return True, token[: min(5, len(token) - 1)]
+    return True, token[: min(max(5, len(token) - 4), len(token) - 1)]
 
 
 def _matches(key: tuple[bool, str], token: str) -> bool:
