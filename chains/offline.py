@@ -214,13 +214,23 @@ def course_expansion(response: Any) -> str:
     return " ".join(part for part in (glossary, neighbors) if part)
 
 
-def sources_for_refusal(text: str, passages: Sequence[Passage], cited: Sequence[int]) -> tuple[str, list[Passage]]:
-    """An offline refusal keeps only the suggested section as its source, renumbered [1].
+def cited_sources(text: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
+    """An offline answer lists the passages it quotes, renumbered [1], [2], … in the order it cites them.
 
-    A "not in the course" answer must not come with a sources panel full of
-    unrelated passages: with no suggestion it has no sources at all.
+    The sources panel shows what the answer was built from, not every retrieved
+    passage: a refusal shows only its suggested section (or nothing), a quote
+    from one passage shows that passage.
     """
-    kept = [passages[n - 1] for n in cited if 1 <= n <= len(passages)][:1]
-    if not kept:
-        return re.sub(r"\s?\[\d+\]", "", text), []
-    return re.sub(r"\[\d+\]", "[1]", text), kept
+    order: list[int] = []
+    for match in re.finditer(r"\[(\d+)\]", text):
+        number = int(match.group(1))
+        if 1 <= number <= len(passages) and number not in order:
+            order.append(number)
+    renumber = {old: new for new, old in enumerate(order, start=1)}
+
+    def replace(match: re.Match[str]) -> str:
+        number = int(match.group(2))
+        return f"{match.group(1)}[{renumber[number]}]" if number in renumber else ""
+
+    text = re.sub(r"(\s?)\[(\d+)\]", replace, text)
+    return text, [passages[n - 1] for n in order]

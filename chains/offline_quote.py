@@ -41,7 +41,10 @@ PROSE_CHARS = 650
 LIST_ITEMS_WHOLE = 8  # longer lists are trimmed to the matching items
 TABLE_ROWS = 4
 SECOND_SOURCE_RATIO = 0.7
-RANK_PENALTY = 0.5
+# Per unit of the retriever's fused score below the first passage (scores span about 0.3 over the top
+# three); a fixed penalty per rank ignored how sure the retriever was (+0.01 to +0.02 on four of seven sets).
+RANK_PENALTY = 2.5
+RANK_STEP = 0.2
 CONFIDENT_RELEVANCE = 0.5
 RARITY_STRENGTH = 1.0
 SOFT_PREFIX = 4
@@ -117,6 +120,13 @@ def _rarity(query: set[str], blocks: list[tuple[set[str], set[str]]]) -> dict[st
     return weight
 
 
+def _synonym_groups(question: str) -> list[tuple[set[str], set[str]]]:
+    """(the student's terms, the terms the glossary added for them), one pair per glossary concept."""
+    from turkish.glossary import load_glossary
+
+    return [(_terms(" ".join(hits)), _terms(" ".join(added))) for hits, added in load_glossary().expand(question).groups]
+
+
 def score_blocks(
     question: str, numbered: Sequence[tuple[int, Passage]], expansion: str = ""
 ) -> list[Scored]:
@@ -129,17 +139,25 @@ def score_blocks(
         for block in passage_blocks(passage.text):
             candidates.append((rank, number, passage, block, _terms(_no_urls(block.search_text)), _terms(block.heading) | section_terms))
     weight = _rarity(query | extra, [(body, head) for *_, body, head in candidates])
+    synonyms = _synonym_groups(question)
+    top = numbered[0][1].score if numbered else 0.0
     scored: list[Scored] = []
     for rank, number, passage, block, body_terms, heading_terms in candidates:
-        overlap = _overlap(body_terms, heading_terms, query, extra)
+        overlap = _overlap(body_terms, heading_terms, query, extra)  # decides whether it answers at all
         if overlap <= 0:
             continue
         # Structured blocks answer "list/steps" questions whole; prefer them on ties.
         bonus = 0.2 if block.kind in ("list", "table") else 0.0
         if wants_number and block.kind == "table" and any(ch.isdigit() for ch in block.search_text):
             bonus += 0.5  # "kaç", "skoru": a row of figures is the answer
-        weighted = _overlap(body_terms, heading_terms, query, extra, weight)
-        score = weighted + bonus - RANK_PENALTY * rank - 0.002 * block.position
+        # For the order, a synonym the glossary added says nothing new where the student's own word is
+        # already there ("Recurrent Neural Networks" beside "RNN"): the concept counts once.
+        present = body_terms | heading_terms
+        said = set().union(*(added for matched, added in synonyms if matched & present)) if synonyms else set()
+        weighted = _overlap(body_terms, heading_terms, query, extra - said, weight)
+        # A lower-ranked passage pays for how far the retriever put it below the first one.
+        below = top - passage.score if top > 0 else RANK_STEP * rank  # passages without scores: by rank
+        score = weighted + bonus - RANK_PENALTY * below - 0.002 * block.position
         heading_matched = bool((query & heading_terms) - body_terms)
         scored.append(Scored(score, overlap, rank, number, passage, block, heading_matched))
     scored.sort(key=lambda s: s.score, reverse=True)
@@ -285,7 +303,9 @@ def _context_text(unit: list[Block], best: Scored, question: str, expansion: str
 
 def _same_section(block: Block, best: Block) -> bool:
     # A nested list's groups carry "heading title" as their heading: the same section.
-    return block.heading == best.heading or block.heading.startswith(best.heading) or best.heading.startswith(block.heading)
+    if block.heading == best.heading:
+        return True
+    return bool(block.heading and best.heading) and (block.heading.startswith(best.heading) or best.heading.startswith(block.heading))
 
 
 def _untagged(text: str, number: int) -> str:
@@ -301,7 +321,7 @@ def with_context(best: Scored, question: str, expansion: str) -> str:
     at = next((i for i, unit in enumerate(units) if any(b.position == best.block.position for b in unit)), None)
     if at is None:
         return core
-    answered = _covered(best, question)
+    own_heading = _terms(best.block.heading) | (_terms(best.passage.section.split(">")[-1]) if best.passage.section else set())
     texts = {at: _untagged(core, best.number)}
     used = len(texts[at])
     for step in range(1, len(units)):
@@ -310,9 +330,9 @@ def with_context(best: Scored, question: str, expansion: str) -> str:
                 continue
             head = units[index][0].heading
             other_section = not _same_section(units[index][0], best.block)
-            if other_section and not (_terms(question) & _terms(head)) - answered:
-                # Another heading is another topic ("Zayıflıkları" after "Avantajları") unless it
-                # names a part of the question the best block leaves open.
+            if other_section and not (_terms(question) & _terms(head)) - own_heading:
+                # Another heading is another topic ("Zayıflıkları" after "Avantajları") unless it names
+                # a part of the question the best block's own heading does not ("RNN" after an overview).
                 continue
             text = _context_text(units[index], best, question, expansion)
             if text and other_section and head:

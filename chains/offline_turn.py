@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -48,10 +47,7 @@ class OfflineTurn:
 
 
 def offline_turn(question: str, hardware: HardwareQuery, passages: Sequence[Passage], response: SearchResponse) -> OfflineTurn:
-    """The offline answer with the sources it shows: a refusal lists only its suggested section (or none)."""
+    """The offline answer with the sources it shows: the passages it quotes (a refusal: its suggestion, or none)."""
     text, from_course, calls = compose_offline(question, hardware, list(enumerate(passages, start=1)), response)
-    sources = list(passages)
-    if not from_course and not calls:
-        cited = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
-        text, sources = offline.sources_for_refusal(text, passages, cited)
+    text, sources = offline.cited_sources(text, passages)
     return OfflineTurn(text, from_course, calls, sources)

@@ -122,12 +122,15 @@ def test_a_question_for_a_figure_is_not_answered_by_a_block_without_one():
     assert answered and "30 istek" in text
 
 
-def test_a_refusal_keeps_only_its_suggested_section_as_source():
+def test_an_offline_answer_lists_only_the_passages_it_quotes_renumbered():
     passages = [Passage(text=f"metin {i}", source=f"d{i}.md", section="") for i in range(1, 4)]
-    text, kept = offline.sources_for_refusal("Bu konu ders belgelerinde yok.\n\nÖneri — en yakın ders bölümü: d2.md [2]", passages, [2])
+    text, kept = offline.cited_sources("Bu konu ders belgelerinde yok.\n\nÖneri — en yakın ders bölümü: d2.md [2]", passages)
     assert kept == [passages[1]] and text.endswith("d2.md [1]")
-    text, kept = offline.sources_for_refusal(NOT_COVERED_SHORT, passages, [])
+    text, kept = offline.cited_sources(NOT_COVERED_SHORT, passages)
     assert kept == [] and text == NOT_COVERED_SHORT
+    text, kept = offline.cited_sources("Önce üçüncü [3]\n\n| a |\n\n[3]\n\nSonra birinci [1] ve yok [9]", passages)
+    assert kept == [passages[2], passages[0]]
+    assert text == "Önce üçüncü [1]\n\n| a |\n\n[1]\n\nSonra birinci [2] ve yok"
 
 
 # --- block reading: headings without a blank line, colon lines, fenced legends, label paragraphs ------------
@@ -326,3 +329,32 @@ def test_the_passage_around_the_best_block_comes_with_it_as_written():
     assert "Sevgili" not in body  # a greeting teaches nothing
     assert "Ücretli katman" not in body  # another heading is another topic
     assert len(body) <= 800
+
+
+def test_a_synonym_beside_the_students_own_word_counts_once():
+    from chains.offline_quote import score_blocks
+
+    overview = "RNN (Recurrent Neural Networks) ve benzeri mimariler bu bölümün konusudur, sırayla ele alınacak."
+    working = "RNN'ler her adımda çalışırken önceki gizli durumu ve yeni girdiyi birlikte kullanır."
+    numbered = [(1, Passage(text=f"{overview}\n\n{working}", source="d.md", section="Mimariler"))]
+    best = score_blocks("RNN nasıl çalışır", numbered, "Recurrent Neural Networks tekrarlayan sinir ağı")[0]
+    # "Recurrent Neural Networks" does not count again beside "RNN": the sentence that answers leads.
+    assert best.block.search_text == working
+
+
+def test_how_far_below_the_retriever_put_a_passage_decides_against_a_slightly_better_word_match():
+    first = "Groq anahtarı panelden oluşturulur ve güvenli bir yere kaydedilir."
+    second = "Groq anahtarı panelden oluşturulur, güvenli bir yere kaydedilir ve kimseyle paylaşılmaz anahtar."
+    question = "groq anahtarı nasıl oluşturulur ve paylaşılmaz mı"
+
+    def answer(second_score: float) -> str:
+        numbered = [
+            (1, Passage(text=first, source="a.md", section="Anahtar", score=0.9)),
+            (2, Passage(text=second, source="b.md", section="Anahtar", score=second_score)),
+        ]
+        text, cited, answered = compose(question, numbered, off_topic=False)
+        assert answered
+        return text.split("\n\n")[0]
+
+    assert answer(0.88).endswith("[2]")  # close behind: the better match answers
+    assert answer(0.30).endswith("[1]")  # far behind: the retriever's first passage answers

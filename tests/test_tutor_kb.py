@@ -92,8 +92,13 @@ def test_offline_refusal_never_streams_unrelated_sources(kb_settings, knowledge_
         assert "Öneri — en yakın ders bölümü" in answer.answer and "[1]" in answer.answer
 
 
-def test_offline_course_answer_streams_its_passages_once(kb_settings, knowledge_base):
+def test_offline_course_answer_streams_the_passages_it_quotes_once(kb_settings, knowledge_base):
     tutor = build_tutor(_settings(kb_settings, llm_provider="offline"), knowledge_base=knowledge_base)
     events = list(tutor.stream("küçük dil modellerinin avantajları neler", "t"))
     streamed = [e.payload for e in events if e.kind == "sources"]
-    assert len(streamed) == 1 and streamed[0] == events[-1].payload.sources and len(streamed[0]) > 1
+    final = events[-1].payload
+    assert len(streamed) == 1 and streamed[0] == final.sources and final.sources
+    # Only what the answer quotes, numbered from [1]: no panel of passages the answer never used.
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", final.answer)}
+    assert cited == set(range(1, len(final.sources) + 1))
+    assert "Daha az hesaplama gücü" in final.sources[0]["text"]
