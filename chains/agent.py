@@ -1,7 +1,7 @@
 """The LangChain 1.x agent: course search tool, hardware tools, resilient model calls.
 
-The agent itself has no memory: `chains.tutor.Tutor` builds each turn's messages
-(trimmed history + the question with its retrieved passages) so the prompt stays
+The agent itself has no memory: the tutor builds each turn's messages in
+chains/turn_messages.py (trimmed history + the question with its retrieved passages) so the prompt stays
 inside the token budget, and passes a `TurnContext` as the run context. The
 `ders_ara` tool and the middleware reach per-turn state through it, so one
 compiled agent serves every thread of the process.

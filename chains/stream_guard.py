@@ -9,6 +9,9 @@ released for that turn and the final answer becomes `REFUSAL`.
 
 Each `feed` only looks at the held-back tail (bounded), never at the whole stream,
 so a long answer costs linear time.
+
+After the stream, `clean_answer` makes the final text safe (secrets, leaks, citations)
+and `scrub_event` masks secrets in every notice and answer the tutor yields.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 from typing import Iterable, Sequence
 
 from chains.errors import scrub
+from chains.events import TutorAnswer, TutorEvent
 from chains.prompts import SYSTEM_PROMPT
 from vectorstore.secret_filter import redact
 
@@ -80,6 +84,19 @@ def clean_answer(text: str, source_count: int, secrets: Sequence[str]) -> str:
     if leaks_prompt(text):
         return REFUSAL
     return re.sub(r"\s?\[(\d+)\]", lambda m: m.group(0) if 1 <= int(m.group(1)) <= source_count else "", text)
+
+
+def scrub_event(event: TutorEvent, secrets: list[str]) -> TutorEvent:
+    """Last line of defence: no notice or answer leaves the tutor with a secret in it."""
+    if event.kind == "notice":
+        return TutorEvent("notice", scrub(str(event.payload), secrets))
+    if event.kind == "done":
+        answer: TutorAnswer = event.payload
+        answer.answer = scrub(answer.answer, secrets)
+        answer.notices = [scrub(n, secrets) for n in answer.notices]
+        if answer.generation_off_reason:
+            answer.generation_off_reason = scrub(answer.generation_off_reason, secrets)
+    return event
 
 
 def _normalized_with_map(text: str) -> tuple[str, list[int]]:
