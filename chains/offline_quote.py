@@ -301,6 +301,16 @@ def _context_text(unit: list[Block], best: Scored, question: str, expansion: str
     return _untagged(render(Scored(0, 0, 0, best.number, best.passage, first), question, expansion), best.number)
 
 
+def _continues(question: set[str], own_heading: set[str], heading: set[str]) -> bool:
+    """Does a section under another heading carry on with the question?
+
+    It must name a question term, and every question term the best block's own heading names:
+    "RNN (Recurrent Neural Networks)" carries on from an overview titled "RNN, Transformer ve
+    Attention" for "RNN'lerin zayıf yanı", while "Zayıflıkları" does not carry on from "Avantajları".
+    """
+    return bool(question & heading) and (question & own_heading) <= heading
+
+
 def _same_section(block: Block, best: Block) -> bool:
     # A nested list's groups carry "heading title" as their heading: the same section.
     if block.heading == best.heading:
@@ -322,29 +332,32 @@ def with_context(best: Scored, question: str, expansion: str) -> str:
     if at is None:
         return core
     own_heading = _terms(best.block.heading) | (_terms(best.passage.section.split(">")[-1]) if best.passage.section else set())
-    texts = {at: _untagged(core, best.number)}
-    used = len(texts[at])
+    question_terms = _terms(question)
+    core_text = _untagged(core, best.number)
+    texts: dict[int, tuple[str, str]] = {at: (best.block.heading, core_text)}  # unit index -> (heading, text)
+    used = len(core_text)
     for step in range(1, len(units)):
         for index in (at + step, at - step):
             if not 0 <= index < len(units):
                 continue
-            head = units[index][0].heading
-            other_section = not _same_section(units[index][0], best.block)
-            if other_section and not (_terms(question) & _terms(head)) - own_heading:
-                # Another heading is another topic ("Zayıflıkları" after "Avantajları") unless it names
-                # a part of the question the best block's own heading does not ("RNN" after an overview).
+            block = units[index][0]
+            if not _same_section(block, best.block) and not _continues(question_terms, own_heading, _terms(block.heading)):
                 continue
             text = _context_text(units[index], best, question, expansion)
-            if text and other_section and head:
-                text = f"**{head}**\n{text}"
-            if text and text not in texts[at] and used + len(text) <= CONTEXT_CHARS:
-                texts[index] = text
+            if text and text not in core_text and used + len(text) <= CONTEXT_CHARS:
+                texts[index] = (block.heading, text)
                 used += len(text)
     if len(texts) == 1:
         return core
-    ordered = [texts[i] for i in sorted(texts)]
-    tail = f"\n\n[{best.number}]" if ordered[-1].splitlines()[-1].startswith("|") else f" [{best.number}]"
-    return "\n\n".join(ordered) + tail
+    parts, shown = [], best.block.heading
+    for index in sorted(texts):
+        heading, text = texts[index]
+        if index != at and heading and heading != shown and not _same_section(units[index][0], best.block):
+            text = f"**{heading}**\n{text}"  # another section: its title, once
+        shown = heading
+        parts.append(text)
+    tail = f"\n\n[{best.number}]" if parts[-1].splitlines()[-1].startswith("|") else f" [{best.number}]"
+    return "\n\n".join(parts) + tail
 
 
 def _rendered_text(item: Scored) -> str:

@@ -358,3 +358,15 @@ def test_how_far_below_the_retriever_put_a_passage_decides_against_a_slightly_be
 
     assert answer(0.88).endswith("[2]")  # close behind: the better match answers
     assert answer(0.30).endswith("[1]")  # far behind: the retriever's first passage answers
+
+
+def test_a_section_that_carries_on_from_an_overview_follows_it_under_its_own_title():
+    from chains.offline_quote import score_blocks
+
+    question = "RNN'lerin zayıf yanı nedir?"
+    expansion = "Recurrent Neural Networks tekrarlayan sinir ağı"
+    best = score_blocks(question, _one(RNN), expansion)[0]
+    assert best.block.heading == "RNN, Transformer ve Attention Mekanizmaları"  # word matching picks the overview
+    text, _, answered = compose(question, _one(RNN), off_topic=False, expansion=expansion)
+    assert answered and "**RNN (Recurrent Neural Networks)**\nRNN'ler, sıralı verilerle" in text
+    assert "uzun dizilerdeki bağımlılıkları öğrenmede zorlanabilirler" in text
