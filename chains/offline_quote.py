@@ -52,6 +52,7 @@ WHOLE_PARAGRAPH = True
 FIRST_SLACK = 0.6
 OTHER_SLACK = 0.25
 SOFT_SHARE = 0.5
+PARAGRAPH_SHARE = 0.8
 CONTEXT_CHARS = 700  # the best block and its passage around it, as written, up to about half a screen
 CONTEXT_MIN_WORDS = 6
 
@@ -143,7 +144,12 @@ def score_blocks(
     top = numbered[0][1].score if numbered else 0.0
     scored: list[Scored] = []
     for rank, number, passage, block, body_terms, heading_terms in candidates:
+        # A sentence is read with its paragraph, a little discounted: "2022'de Harrison Chase tarafından
+        # oluşturulmuş" answers "LangChain'i kim yaptı" though only the sentence before names LangChain.
+        para_terms = _terms(_no_urls(" ".join(block.sentences))) if block.kind == "prose" and len(block.sentences) > 1 else None
         overlap = _overlap(body_terms, heading_terms, query, extra)  # decides whether it answers at all
+        if para_terms is not None:
+            overlap = max(overlap, PARAGRAPH_SHARE * _overlap(para_terms, heading_terms, query, extra))
         if overlap <= 0:
             continue
         # Structured blocks answer "list/steps" questions whole; prefer them on ties.
@@ -155,6 +161,8 @@ def score_blocks(
         present = body_terms | heading_terms
         said = set().union(*(added for matched, added in synonyms if matched & present)) if synonyms else set()
         weighted = _overlap(body_terms, heading_terms, query, extra - said, weight)
+        if para_terms is not None:
+            weighted = max(weighted, PARAGRAPH_SHARE * _overlap(para_terms, heading_terms, query, extra - said, weight))
         # A lower-ranked passage pays for how far the retriever put it below the first one.
         below = top - passage.score if top > 0 else RANK_STEP * rank  # passages without scores: by rank
         score = weighted + bonus - RANK_PENALTY * below - 0.002 * block.position

@@ -370,3 +370,13 @@ def test_a_section_that_carries_on_from_an_overview_follows_it_under_its_own_tit
     text, _, answered = compose(question, _one(RNN), off_topic=False, expansion=expansion)
     assert answered and "**RNN (Recurrent Neural Networks)**\nRNN'ler, sıralı verilerle" in text
     assert "uzun dizilerdeki bağımlılıkları öğrenmede zorlanabilirler" in text
+
+
+def test_a_sentence_is_read_with_its_paragraph():
+    paragraph = (
+        "LangChain, büyük dil modellerini uygulamalarla entegre etmek için kullanılan açık kaynak bir çatıdır. "
+        "2022'de Harrison Chase tarafından oluşturulmuş ve kısa sürede vazgeçilmez araçlardan biri olmuştur."
+    )
+    numbered = [(1, Passage(text=paragraph, source="d.md", section="Tanım", score=0.9))]
+    text, _, answered = compose("langchain ne zaman çıktı, kim oluşturdu", numbered, off_topic=False)
+    assert answered and "Harrison Chase tarafından oluşturulmuş" in text
