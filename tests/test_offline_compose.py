@@ -214,7 +214,7 @@ def test_label_paragraphs_in_a_row_are_quoted_as_one_list():
 
 
 def test_a_short_root_with_another_suffix_counts_a_little():
-    from chains.offline_quote import soft_matches
+    from chains.offline_scoring import soft_matches
 
     assert soft_matches({"adiml", "kuruy", "tranf"}, {"adimd", "kurul", "trans", "model"}) == {"adiml", "kuruy", "tranf"}
     assert soft_matches({"gecmi"}, {"girdi"}) == set()
@@ -332,7 +332,7 @@ def test_the_passage_around_the_best_block_comes_with_it_as_written():
 
 
 def test_a_synonym_beside_the_students_own_word_counts_once():
-    from chains.offline_quote import score_blocks
+    from chains.offline_scoring import score_blocks
 
     overview = "RNN (Recurrent Neural Networks) ve benzeri mimariler bu bölümün konusudur, sırayla ele alınacak."
     working = "RNN'ler her adımda çalışırken önceki gizli durumu ve yeni girdiyi birlikte kullanır."
@@ -361,7 +361,7 @@ def test_how_far_below_the_retriever_put_a_passage_decides_against_a_slightly_be
 
 
 def test_a_section_that_carries_on_from_an_overview_follows_it_under_its_own_title():
-    from chains.offline_quote import score_blocks
+    from chains.offline_scoring import score_blocks
 
     question = "RNN'lerin zayıf yanı nedir?"
     expansion = "Recurrent Neural Networks tekrarlayan sinir ağı"
