@@ -37,7 +37,7 @@ _INLINE_CODE = re.compile(r"`[^`]*`")
 
 @dataclass
 class Block:
-    kind: str  # "list" | "table" | "prose"
+    kind: str  # "list" | "table" | "prose" | "code"
     heading: str
     position: int
     search_text: str
@@ -48,6 +48,11 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
     focus: int = 0
+    # The heading the block is written under; `heading` may add a nested list group's title to it.
+    section: str = ""
+
+    def __post_init__(self) -> None:
+        self.section = self.section or self.heading
 
 
 def clean_inline(text: str) -> str:
@@ -130,8 +135,15 @@ def _table_cells(line: str) -> list[str] | None:
     return None
 
 
-def _unfence(lines: list[str]) -> list[str]:
-    """Drop code fences; keep the inside of a fence that is only a list (numbered steps)."""
+_CODE_MARK = "\x00code:"
+CODE_MAX_LINES = 12
+
+
+def _unfence(lines: list[str], code: list[tuple[str, list[str]]] | None = None) -> list[str]:
+    """Unwrap text fences (numbered steps, a formula with its legend); a code fence becomes a marker line.
+
+    The marker points into `code` (language, lines): a code example is quoted as code, never as prose.
+    """
     out: list[str] = []
     index = 0
     while index < len(lines):
@@ -157,6 +169,9 @@ def _unfence(lines: list[str]) -> list[str]:
         elif inner and len(inner) <= SHORT_CODE_LINES and sum(map(len, inner)) <= SHORT_CODE_CHARS:
             # A short snippet inside a sentence ("yazmak yerine: `...` şeklinde") stays in the sentence.
             out.append("`" + "; ".join(line.strip() for line in inner) + "`")
+        elif inner and code is not None:
+            code.append((language, [line.rstrip() for line in lines[index + 1 : end]]))
+            out.extend(["", f"{_CODE_MARK}{len(code) - 1}", ""])
         else:
             out.append("")
         index = end + 1
@@ -164,7 +179,8 @@ def _unfence(lines: list[str]) -> list[str]:
 
 
 def passage_blocks(text: str) -> list[Block]:
-    lines = _label_runs_as_lists(_unfence(text.splitlines()))
+    code: list[tuple[str, list[str]]] = []
+    lines = _label_runs_as_lists(_unfence(text.splitlines(), code))
     blocks: list[Block] = []
     heading = ""
     paragraph: list[str] = []
@@ -205,6 +221,13 @@ def passage_blocks(text: str) -> list[Block]:
     while index < len(lines):
         line = lines[index]
         stripped = line.strip()
+        if stripped.startswith(_CODE_MARK):
+            flush_paragraph()
+            language, body = code[int(stripped[len(_CODE_MARK):])]
+            body = _dedent(body)[:CODE_MAX_LINES]
+            blocks.append(Block("code", heading, len(blocks), "\n".join(body), items=body, intro=language))
+            index += 1
+            continue
         match = _HEADING.match(line)
         if match or _is_plain_heading(lines, index):
             flush_paragraph()
@@ -235,6 +258,11 @@ def passage_blocks(text: str) -> list[Block]:
         index += 1
     flush_paragraph()
     return blocks
+
+
+def _dedent(body: list[str]) -> list[str]:
+    indent = min((len(line) - len(line.lstrip()) for line in body if line.strip()), default=0)
+    return [line[indent:] for line in body]
 
 
 def _read_list(lines: list[str], index: int, heading: str, intro: str, blocks: list[Block]) -> int:
@@ -275,7 +303,7 @@ def _read_list(lines: list[str], index: int, heading: str, intro: str, blocks: l
             children = [text for _, text, _ in group[1:]]
             search = " ".join([title, *children])
             blocks.append(Block("list", f"{heading} {title}".strip(), len(blocks), search, items=children or [title],
-                                intro=title if children else intro))
+                                intro=title if children else intro, section=heading))
         return index
     items = [text for _, text, _ in entries]
     ordered = all(numbered for _, _, numbered in entries)
@@ -307,5 +335,5 @@ def _read_table(lines: list[str], index: int, heading: str, blocks: list[Block])
             search = " ".join(row)
             # The header names what the cells are ("VRAM", "Önerilen GPU"): it scores like a heading.
             context = f"{heading} {' '.join(header)}".strip()
-            blocks.append(Block("table", context, len(blocks), search, header=header, rows=body, focus=focus))
+            blocks.append(Block("table", context, len(blocks), search, header=header, rows=body, focus=focus, section=heading))
     return index

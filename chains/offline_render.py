@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from chains.offline_blocks import Block, passage_blocks, quotable
-from chains.offline_scoring import Scored, soft_matches
+from chains.offline_scoring import Scored, asks_for_code, soft_matches
 from chains.offline_scoring import terms as _terms
 
 PROSE_CHARS = 650
@@ -42,6 +42,8 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
         if not block.intro:
             lines[-1] += f" {tag}"
         return "\n".join(lines)
+    if block.kind == "code":
+        return f"```{block.intro}\n" + "\n".join(block.items) + f"\n```\n\n{tag}"
     if block.kind == "table":
         # The best row, then the other rows that share a question term (most shared first), in table order;
         # a term in every row ("GB" in a VRAM column) tells no row apart.
@@ -106,6 +108,8 @@ def _context_text(unit: list[Block], best: Scored, question: str, expansion: str
         return " ".join(sentences)
     if first.kind == "table" and len(first.rows) > TABLE_ROWS:
         return ""
+    if first.kind == "code" and not asks_for_code(question):
+        return ""
     if first.kind == "list" and len(first.items) < 2 and len(first.items[0].split()) < CONTEXT_MIN_WORDS:
         return ""  # a lone label ("**Model Sharding (Bölümleme)**", "1. sınıf")
     return _untagged(render(Scored(0, 0, 0, best.number, best.passage, first), question, expansion), best.number)
@@ -122,10 +126,7 @@ def _continues(question: set[str], own_heading: set[str], heading: set[str]) -> 
 
 
 def _same_section(block: Block, best: Block) -> bool:
-    # A nested list's groups carry "heading title" as their heading: the same section.
-    if block.heading == best.heading:
-        return True
-    return bool(block.heading and best.heading) and (block.heading.startswith(best.heading) or best.heading.startswith(block.heading))
+    return block.section == best.section
 
 
 def _untagged(text: str, number: int) -> str:
@@ -141,30 +142,30 @@ def with_context(best: Scored, question: str, expansion: str) -> str:
     at = next((i for i, unit in enumerate(units) if any(b.position == best.block.position for b in unit)), None)
     if at is None:
         return core
-    own_heading = _terms(best.block.heading) | (_terms(best.passage.section.split(">")[-1]) if best.passage.section else set())
+    own_heading = _terms(best.block.section) | (_terms(best.passage.section.split(">")[-1]) if best.passage.section else set())
     question_terms = _terms(question)
     core_text = _untagged(core, best.number)
-    texts: dict[int, tuple[str, str]] = {at: (best.block.heading, core_text)}  # unit index -> (heading, text)
+    texts: dict[int, tuple[str, str]] = {at: (best.block.section, core_text)}  # unit index -> (section, text)
     used = len(core_text)
     for step in range(1, len(units)):
         for index in (at + step, at - step):
             if not 0 <= index < len(units):
                 continue
             block = units[index][0]
-            if not _same_section(block, best.block) and not _continues(question_terms, own_heading, _terms(block.heading)):
+            if not _same_section(block, best.block) and not _continues(question_terms, own_heading, _terms(block.section)):
                 continue
             text = _context_text(units[index], best, question, expansion)
             if text and text not in core_text and used + len(text) <= CONTEXT_CHARS:
-                texts[index] = (block.heading, text)
+                texts[index] = (block.section, text)
                 used += len(text)
     if len(texts) == 1:
         return core
-    parts, shown = [], best.block.heading
+    parts, shown = [], best.block.section
     for index in sorted(texts):
         heading, text = texts[index]
         if index != at and heading and heading != shown and not _same_section(units[index][0], best.block):
             text = f"**{heading}**\n{text}"  # another section: its title, once
         shown = heading
         parts.append(text)
-    tail = f"\n\n[{best.number}]" if parts[-1].splitlines()[-1].startswith("|") else f" [{best.number}]"
+    tail = f"\n\n[{best.number}]" if parts[-1].splitlines()[-1].startswith(("|", "```")) else f" [{best.number}]"
     return "\n\n".join(parts) + tail

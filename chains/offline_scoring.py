@@ -89,6 +89,14 @@ def _rarity(query: set[str], blocks: list[tuple[set[str], set[str]]]) -> dict[st
     return weight
 
 
+_CODE_QUESTION = re.compile(r"\bkod|\bkomut|python|\bpip\b|\bcurl\b|terminal|script|import\b", re.IGNORECASE)
+
+
+def asks_for_code(question: str) -> bool:
+    """"kodda ne yazıyoruz", "pip ile hangi paket": the question is about a code example or a command."""
+    return _CODE_QUESTION.search(question) is not None
+
+
 def _synonym_groups(question: str) -> list[tuple[set[str], set[str]]]:
     """(the student's terms, the terms the glossary added for them), one pair per glossary concept."""
     from turkish.glossary import load_glossary
@@ -103,9 +111,12 @@ def score_blocks(
     extra = terms(expansion) - query if expansion else set()
     wants_number = _NUMBER_QUESTION.search(question.lower()) is not None
     candidates = []
+    wants_code = asks_for_code(question)
     for rank, (number, passage) in enumerate(numbered[:MAX_PASSAGES]):
         section_terms = terms(passage.section.split(">")[-1]) if passage.section else set()
         for block in passage_blocks(passage.text):
+            if block.kind == "code" and not wants_code:
+                continue  # code answers only a question about code
             candidates.append((rank, number, passage, block, terms(_no_urls(block.search_text)), terms(block.heading) | section_terms))
     weight = _rarity(query | extra, [(body, head) for *_, body, head in candidates])
     synonyms = _synonym_groups(question)

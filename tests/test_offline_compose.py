@@ -380,3 +380,48 @@ def test_a_sentence_is_read_with_its_paragraph():
     numbered = [(1, Passage(text=paragraph, source="d.md", section="Tanım", score=0.9))]
     text, _, answered = compose("langchain ne zaman çıktı, kim oluşturdu", numbered, off_topic=False)
     assert answered and "Harrison Chase tarafından oluşturulmuş" in text
+
+
+SHARDING = """### Optimizasyon Teknikleri
+
+1. **Quantization (Nicemleme)**
+   - INT8: Bellek kullanımını yarıya düşürür
+   - INT4: Bellek kullanımını dörtte bire düşürür
+
+2. **Model Sharding (Bölümleme)**
+   ```python
+   # Örnek kod: Model bölümleme
+   model = LlamaForCausalLM.from_pretrained(
+       "meta-llama/Llama-70b",
+       device_map="auto",  # Otomatik GPU dağıtımı
+       load_in_8bit=True   # INT8 quantization
+   )
+   ```
+"""
+
+
+def test_a_code_example_answers_a_question_about_code_and_is_quoted_as_code():
+    text, _, answered = compose("modeli kartlara otomatik dağıtmak için kodda ne yazıyoruz", _one(SHARDING), off_topic=False)
+    assert answered
+    assert '```python\n# Örnek kod: Model bölümleme\nmodel = LlamaForCausalLM.from_pretrained(\n    "meta-llama/Llama-70b",' in text
+    assert "```\n\n[1]" in text  # the citation never sits on the closing fence
+    # Without a word about code the example is not an answer (nor context around one).
+    text, _, _ = compose("INT4 bellek kullanımını ne kadar düşürür", _one(SHARDING), off_topic=False)
+    assert "dörtte bire" in text and "```" not in text and "device_map" not in text
+
+
+def test_a_nested_list_group_is_in_its_sections_and_gets_no_made_up_title():
+    notes = """## Önemli Notlar
+
+1. **Requests Kütüphanesi**:
+   - En temel yöntem
+   - Her Python kurulumunda genellikle mevcut
+2. **Groq Kütüphanesi**:
+   - Groq'un resmi kütüphanesi
+   - `pip install groq` ile kurulur
+"""
+    groups = passage_blocks(notes)
+    assert [b.section for b in groups] == ["Önemli Notlar", "Önemli Notlar"]
+    text, _, answered = compose("Groq kütüphanesi python ile nasıl kurulur", _one(notes), off_topic=False)
+    assert answered and "`pip install groq` ile kurulur" in text and "En temel yöntem" in text  # one section, both groups
+    assert "**Önemli Notlar" not in text and text.count("**") % 2 == 0
