@@ -196,11 +196,14 @@ def course_answer(
     """The course quoted as written (`chains.offline_quote`), or "not in the course".
 
     With an explicit `min_overlap` (quotes next to a hardware answer) the
-    answer is empty instead of a refusal when nothing clearly matches.
+    answer is the best block alone, without its passage around it, and empty
+    instead of a refusal when nothing clearly matches.
     """
     from chains.offline_quote import compose
 
-    text, cited, answered = compose(question, numbered, off_topic, expansion=expansion, relevance=relevance)
+    text, cited, answered = compose(
+        question, numbered, off_topic, expansion=expansion, relevance=relevance, around=min_overlap is None
+    )
     if min_overlap is not None and not answered:
         return OfflineAnswer(text="", answered_from_course=False)
     return OfflineAnswer(text=text, cited=cited, answered_from_course=answered)

@@ -40,8 +40,13 @@ def compose(
     off_topic: bool,
     expansion: str = "",
     relevance: float | None = None,
+    around: bool = True,
 ) -> tuple[str, list[int], bool]:
-    """(answer text, cited numbers, answered from the course)."""
+    """(answer text, cited numbers, answered from the course).
+
+    `around=False` quotes the best block alone, without its passage around it (next to computed
+    hardware numbers, which are the answer there).
+    """
     if off_topic or not numbered:
         return NOT_COVERED_SHORT, [], False
     scored = score_blocks(question, numbered, expansion)
@@ -59,7 +64,7 @@ def compose(
     if not answering:
         return _abstain(scored, numbered)
     best = answering[0]
-    parts = [with_context(best, question, expansion)]
+    parts = [with_context(best, question, expansion) if around else render(best, question, expansion)]
     cited = [best.number]
     used = len(parts[0])
     for other in answering[1:]:

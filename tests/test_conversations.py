@@ -210,3 +210,13 @@ def test_which_follow_ups_lean_on_the_previous_question(question, leans):
     assert leans_on_previous(question) is leans
     query = search_query(question, parse_hardware_question(question), "küçük dil modellerinin avantajları neler")
     assert query.startswith("küçük dil modellerinin") is leans and query.endswith(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [LLAMA_4BIT, LLAMA_FIT, RECOMMEND_8GB, "Mixtral 8x7B kaç GB VRAM ister?", "RTX 3060 ile hangi modeli çalıştırabilirim?",
+     "llama 3 70b kac gb vram istiyor hangi gpu lazim"],
+)
+def test_an_offline_hardware_answer_fits_on_a_screen(tutor, question):
+    answer = tutor.ask(question, "ekran")
+    assert _hardware_calls(answer) and len(answer.answer) <= 1200, (len(answer.answer), answer.answer)

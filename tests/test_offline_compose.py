@@ -425,3 +425,10 @@ def test_a_nested_list_group_is_in_its_sections_and_gets_no_made_up_title():
     text, _, answered = compose("Groq kütüphanesi python ile nasıl kurulur", _one(notes), off_topic=False)
     assert answered and "`pip install groq` ile kurulur" in text and "En temel yöntem" in text  # one section, both groups
     assert "**Önemli Notlar" not in text and text.count("**") % 2 == 0
+
+
+def test_next_to_computed_numbers_the_course_quote_is_the_best_block_alone():
+    alone, _, answered = compose("Groq nasıl bir çıkarım hizmeti", _one(GROQ_SECTION), off_topic=False, around=False)
+    assert answered and "çıkarım hizmetidir" in alone and "api.groq.com adresine gidin" not in alone
+    quoted = offline.course_answer("Groq nasıl bir çıkarım hizmeti", _one(GROQ_SECTION), False, min_overlap=2)
+    assert "çıkarım hizmetidir" in quoted.text and "api.groq.com adresine gidin" not in quoted.text
