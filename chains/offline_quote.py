@@ -24,7 +24,7 @@ from chains.prompts import NOT_IN_COURSE
 from vectorstore.types import Passage
 
 MAX_ANSWER_CHARS = 1100  # about a screen, leaving room for the footer line
-SECOND_SOURCE_RATIO = 0.7
+SECOND_SOURCE_RATIO = 0.5  # of the best score; it must also answer a question term the first does not
 CONFIDENT_RELEVANCE = 0.5
 FIRST_SLACK = 0.6
 OTHER_SLACK = 0.25
