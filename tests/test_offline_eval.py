@@ -50,9 +50,11 @@ from conftest import TEST_DATA  # noqa: E402
 from vectorstore.evaluation import load_eval_set  # noqa: E402
 
 # Measured level minus about two questions per split; they catch regressions, they are not targets.
-EVIDENCE_FLOORS = {"tune": 0.80, "holdout": 0.76, "fresh": 0.66, "unseen": 0.71, "unseen2": 0.66, "unseen3": 0.62, "unseen4": 0.79}
+EVIDENCE_FLOORS = {
+    "tune": 0.85, "holdout": 0.85, "fresh": 0.74, "unseen": 0.78, "unseen2": 0.74, "unseen3": 0.70, "unseen4": 0.85, "unseen5": 0.72
+}
 # Unanswerable questions refused, measured minus one (docs/offline-eval.md).
-ABSTENTION_FLOORS = {"tune": 5, "holdout": 7, "unseen2": 14, "unseen3": 11, "unseen4": 9}
+ABSTENTION_FLOORS = {"tune": 5, "holdout": 7, "unseen2": 14, "unseen3": 13, "unseen4": 10, "unseen5": 12}
 
 
 @pytest.fixture(scope="module")
@@ -71,4 +73,4 @@ def test_offline_answers_quote_the_evidence_above_the_floor_and_above_the_old_pi
     # Clear refusals on unanswerable questions, without refusing answerable ones.
     for split, floor in ABSTENTION_FLOORS.items():
         assert ours["splits"][split]["abstained"] >= floor, (split, ours["splits"][split])
-    assert ours["overall"]["answerable_abstained"] <= 16, ours["overall"]
+    assert ours["overall"]["answerable_abstained"] <= 18, ours["overall"]
