@@ -64,7 +64,7 @@ def compose(
     if not answering:
         return _abstain(scored, numbered)
     best = answering[0]
-    parts = [with_context(best, question, expansion) if around else render(best, question, expansion)]
+    parts = [with_context(best, question, expansion) if around else render(best, question, expansion, row_only=True)]
     cited = [best.number]
     used = len(parts[0])
     for other in answering[1:]:
@@ -101,8 +101,12 @@ def _covered(item: Scored, question: str) -> set[str]:
 
 
 def _abstain(scored: list[Scored], numbered: Sequence[tuple[int, Passage]]) -> tuple[str, list[int], bool]:
-    """One sentence, and the nearest section as a suggestion when the question touched one."""
-    if not scored:
+    """One sentence, and the nearest section as a suggestion when the question touched one.
+
+    Touching means sharing a whole question word: a half match of a word's first letters
+    ("fotosentez" / "fotoğraf") suggests nothing.
+    """
+    if not scored or scored[0].overlap < 1:
         return NOT_COVERED_SHORT, [], False
     nearest = scored[0]
     return f"{NOT_COVERED_SHORT}\n\n{SUGGESTION_LABEL}: {nearest.passage.location()} [{nearest.number}]", [nearest.number], False

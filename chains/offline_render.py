@@ -25,8 +25,14 @@ CONTEXT_CHARS = 700  # the best block and its passage around it, as written, up 
 CONTEXT_MIN_WORDS = 6
 
 
-def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_CHARS) -> str:
-    """The block as markdown, trimmed to what answers, with its citation number."""
+SOURCE_LINE = "Kaynak: "  # a citation after a table or code block sits on a line of its own, labelled
+
+
+def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_CHARS, row_only: bool = False) -> str:
+    """The block as markdown, trimmed to what answers, with its citation number.
+
+    `row_only`: a table block is its best row alone (next to computed numbers, which are the answer).
+    """
     query = _terms(question) | (_terms(expansion) if expansion else set())
     block, tag = best.block, f"[{best.number}]"
     if block.kind == "list":
@@ -43,7 +49,7 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
             lines[-1] += f" {tag}"
         return "\n".join(lines)
     if block.kind == "code":
-        return f"```{block.intro}\n" + "\n".join(block.items) + f"\n```\n\n{tag}"
+        return f"```{block.intro}\n" + "\n".join(block.items) + f"\n```\n\n{SOURCE_LINE}{tag}"
     if block.kind == "table":
         # The best row, then the other rows that share a question term (most shared first), in table order;
         # a term in every row ("GB" in a VRAM column) tells no row apart.
@@ -51,13 +57,13 @@ def render(best: Scored, question: str, expansion: str = "", limit: int = PROSE_
         everywhere = set.intersection(*row_terms) if row_terms else set()
         shared = {i: len((query & terms) - everywhere) for i, terms in enumerate(row_terms) if i != block.focus}
         others = sorted((i for i, n in shared.items() if n), key=lambda i: (-shared[i], i))
-        rows = [block.rows[i] for i in sorted([block.focus, *others[: TABLE_ROWS - 1]])]
+        rows = [block.rows[i] for i in sorted([block.focus, *([] if row_only else others[: TABLE_ROWS - 1])])]
         width = len(block.header)
         lines = ["| " + " | ".join(block.header) + " |", "|" + "---|" * width]
         for row in rows:
             cells = (row + [""] * width)[:width]
             lines.append("| " + " | ".join(cells) + " |")
-        return "\n".join(lines) + f"\n\n{tag}"
+        return "\n".join(lines) + f"\n\n{SOURCE_LINE}{tag}"
     # Prose: the best sentence plus the matching sentences around it, in document order.
     sentences = block.sentences
     whole = [i for i, sentence in enumerate(sentences) if quotable(sentence)]
@@ -130,7 +136,7 @@ def _same_section(block: Block, best: Block) -> bool:
 
 
 def _untagged(text: str, number: int) -> str:
-    return text.replace(f"\n\n[{number}]", "").replace(f" [{number}]", "").strip()
+    return text.replace(f"\n\n{SOURCE_LINE}[{number}]", "").replace(f" [{number}]", "").strip()
 
 
 def with_context(best: Scored, question: str, expansion: str) -> str:
@@ -164,8 +170,9 @@ def with_context(best: Scored, question: str, expansion: str) -> str:
     for index in sorted(texts):
         heading, text = texts[index]
         if index != at and heading and heading != shown and not _same_section(units[index][0], best.block):
-            text = f"**{heading}**\n{text}"  # another section: its title, once
+            text = f"**{heading}**\n\n{text}"  # another section: its title, once, on a line of its own
         shown = heading
         parts.append(text)
-    tail = f"\n\n[{best.number}]" if parts[-1].splitlines()[-1].startswith(("|", "```")) else f" [{best.number}]"
+    ends_block = parts[-1].splitlines()[-1].startswith(("|", "```"))
+    tail = f"\n\n{SOURCE_LINE}[{best.number}]" if ends_block else f" [{best.number}]"
     return "\n\n".join(parts) + tail

@@ -368,7 +368,7 @@ def test_a_section_that_carries_on_from_an_overview_follows_it_under_its_own_tit
     best = score_blocks(question, _one(RNN), expansion)[0]
     assert best.block.heading == "RNN, Transformer ve Attention Mekanizmaları"  # word matching picks the overview
     text, _, answered = compose(question, _one(RNN), off_topic=False, expansion=expansion)
-    assert answered and "**RNN (Recurrent Neural Networks)**\nRNN'ler, sıralı verilerle" in text
+    assert answered and "**RNN (Recurrent Neural Networks)**\n\nRNN'ler, sıralı verilerle" in text  # the title is a line
     assert "uzun dizilerdeki bağımlılıkları öğrenmede zorlanabilirler" in text
 
 
@@ -404,7 +404,7 @@ def test_a_code_example_answers_a_question_about_code_and_is_quoted_as_code():
     text, _, answered = compose("modeli kartlara otomatik dağıtmak için kodda ne yazıyoruz", _one(SHARDING), off_topic=False)
     assert answered
     assert '```python\n# Örnek kod: Model bölümleme\nmodel = LlamaForCausalLM.from_pretrained(\n    "meta-llama/Llama-70b",' in text
-    assert "```\n\n[1]" in text  # the citation never sits on the closing fence
+    assert "```\n\nKaynak: [1]" in text  # the citation never sits on the closing fence
     # Without a word about code the example is not an answer (nor context around one).
     text, _, _ = compose("INT4 bellek kullanımını ne kadar düşürür", _one(SHARDING), off_topic=False)
     assert "dörtte bire" in text and "```" not in text and "device_map" not in text
@@ -432,3 +432,26 @@ def test_next_to_computed_numbers_the_course_quote_is_the_best_block_alone():
     assert answered and "çıkarım hizmetidir" in alone and "api.groq.com adresine gidin" not in alone
     quoted = offline.course_answer("Groq nasıl bir çıkarım hizmeti", _one(GROQ_SECTION), False, min_overlap=2)
     assert "çıkarım hizmetidir" in quoted.text and "api.groq.com adresine gidin" not in quoted.text
+
+
+def test_next_to_computed_numbers_a_table_gives_its_best_row_alone():
+    table = """## Sistem Gereksinimleri
+
+| Model | Parametre | Min. VRAM | Önerilen GPU |
+|---|---|---|---|
+| LLaMA 3 70B | 70 milyar | 140GB+ | 4x A100 80GB |
+| LLaMA 3 8B | 8 milyar | 16GB+ | RTX 4090 |
+| Mistral 7B | 7 milyar | 14GB+ | RTX 4080 |
+"""
+    question = "Llama 3 8B için kaç GB VRAM ve hangi GPU gerekir"
+    alone, _, answered = compose(question, _one(table), off_topic=False, around=False)
+    assert answered and "| LLaMA 3 8B | 8 milyar | 16GB+ | RTX 4090 |" in alone and "70B" not in alone
+    assert "\n\nKaynak: [1]" in alone  # a citation after a table is a labelled line of its own
+    whole, _, _ = compose(question, _one(table), off_topic=False)
+    assert "LLaMA 3 70B" in whole  # on its own, rows that share a question term come along
+
+
+def test_a_refusal_suggests_a_section_only_when_the_question_shares_a_whole_word_with_it():
+    numbered = _one("## Fotoğraf işleme\n\nGörüntü modelleri fotoğrafları sınıflandırır ve etiketler.", section="Fotoğraf işleme")
+    text, cited, answered = compose("fotosentez nasıl gerçekleşir", numbered, off_topic=False)
+    assert not answered and text == NOT_COVERED_SHORT and cited == []
