@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/app_screenshots.py        # writes docs/screenshots/*.png
 
-The app runs offline on a private, freshly indexed copy of the course.
+The app runs offline on a private, freshly indexed copy of the course; the chat shows a
+calculator answer and a course quote with its sources panel open.
 """
 
 from __future__ import annotations
@@ -28,12 +29,18 @@ def main() -> None:
         knowledge, storage = prepare_course(Path(tmp))
         with AppServer(offline_env(knowledge, storage, ADMIN_PASSWORD=PASSWORD)) as server, sync_playwright() as pw:
             browser = launch_chromium(pw)
-            page = browser.new_page(viewport={"width": 1280, "height": 1500}, locale="tr-TR")
+            # Taller for the chat, so both answers fit; the other pages are 1500 px.
+            page = browser.new_page(viewport={"width": 1280, "height": 2000}, locale="tr-TR")
 
             page.goto(server.url)
             ask_in_browser(page, "Llama 3.1 8B modelini 4-bit ile RTX 3060 12 GB'ta çalıştırabilir miyim?", 90_000)
-            page.wait_for_timeout(500)  # ask_in_browser waited for the answer's caption
+            # A course answer too: the quoted block, its citation and the sources panel it cites.
+            ask_in_browser(page, "Küçük dil modellerinin avantajları neler?", 90_000)
+            page.get_by_test_id("stChatMessage").last.get_by_test_id("stExpander").filter(
+                has_text="Kaynaklar").locator("summary").click()
+            page.wait_for_timeout(800)  # ask_in_browser waited for the caption; the panel opens
             page.screenshot(path=str(OUT / "sohbet.png"))
+            page.set_viewport_size({"width": 1280, "height": 1500})
 
             page.get_by_test_id("stSidebarNavLink").filter(has_text="VRAM Hesaplayıcı").click()
             expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)

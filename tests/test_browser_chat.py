@@ -166,6 +166,40 @@ def test_two_students_never_see_each_others_conversations(offline_server, browse
         bob_context.close()
 
 
+def test_a_wide_course_table_scrolls_in_its_own_box_on_a_phone(offline_server, browser) -> None:
+    """The offline answer quotes the course's six-column GPU table; at 390 px its last columns
+    ("Önerilen GPU" — the answer) must be reachable without the page running sideways, and the
+    cited passage's heading is a bold line, not a markdown "###"."""
+    from playwright.sync_api import expect
+
+    context, page = _page(browser, PHONE)
+    try:
+        page.goto(offline_server.url, wait_until="domcontentloaded")
+        _ask(page, "llama 3 70b kac gb vram istiyor hangi gpu lazim", 0)
+        answer = page.get_by_test_id("stChatMessage").last
+        expect(answer.locator("table").filter(has_text="Önerilen GPU").first).to_be_visible()
+        answer.get_by_test_id("stExpander").filter(has_text="Kaynaklar").locator("summary").click()
+        passage = answer.get_by_test_id("stCaptionContainer").filter(has_text="Açık Kaynak Modeller")
+        expect(passage.locator("strong", has_text="Açık Kaynak Modeller")).to_be_visible(timeout=10_000)
+        assert "###" not in passage.inner_text()
+        time.sleep(0.3)
+        boxes = page.evaluate("""() => {
+            const main = document.querySelector('main');  // the page's scrolling box
+            const tables = [...document.querySelectorAll('[data-testid="stChatMessage"] table')]
+                .filter(t => t.innerText.includes('Önerilen GPU'))
+                .map(t => ({right: t.getBoundingClientRect().right, scroll: t.scrollWidth, client: t.clientWidth}));
+            return {width: window.innerWidth, main: [main.scrollWidth, main.clientWidth], tables};
+        }""")
+        answer.screenshot(path=str(ARTIFACTS / "14-genis-tablo-390px.png"))
+        assert len(boxes["tables"]) == 2, boxes  # the answer's rows and the cited passage
+        for table in boxes["tables"]:
+            assert table["right"] <= boxes["width"], boxes  # inside the screen ...
+            assert table["scroll"] > table["client"], boxes  # ... and it scrolls to its last column
+        assert boxes["main"][0] <= boxes["main"][1], boxes  # the page itself never scrolls sideways
+    finally:
+        context.close()
+
+
 def test_streaming_never_shows_the_system_prompt(groq_server, stub, browser) -> None:
     from groq_stub import drip
     from playwright.sync_api import expect

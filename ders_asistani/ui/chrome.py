@@ -8,6 +8,7 @@ data-testid attributes are Streamlit's stable test hooks). The ⋮ menu is reduc
 
 On a narrow screen the sidebar covers the page; Streamlit closes it after a page is chosen
 only when the browser says it is a phone, so a small script closes it on any narrow window.
+Wide markdown tables scroll inside their own box, so a phone never has to scroll the page sideways.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def app_css() -> str:
         _swap('[data-testid="stTooltipErrorContent"]',
               "Bu dosya yüklenemez: türü desteklenmiyor ya da dosya çok büyük."),
         _swap('[data-testid="stFileChip"] span[role="alert"]', "Bu dosya yüklenemez."),
+        # A wide course table (six columns) on a phone: it scrolls sideways in its own box
+        # instead of running past the message, where its last columns were cut off.
+        '[data-testid="stMarkdownContainer"] table,[data-testid="stCaptionContainer"] table'
+        '{display:block;max-width:100%;overflow-x:auto;}',
         # The hook element below takes no room on the page.
         '[data-testid="stElementContainer"]:has(.da-chrome-hook){display:none;}',
     ]

@@ -17,7 +17,9 @@ from chains.provider_texts import NOT_CONFIGURED, OFFLINE_CHOSEN
 from ders_asistani.ui import tool_labels
 
 MAX_PASSAGE_CHARS = 700
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE)
+# One heading line; [ \t] (not \s) so the blank lines around it are never eaten.
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$")
+_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 
 TOOL_LABELS = {
     "vram": "VRAM hesaplanıyor…",
@@ -123,6 +125,41 @@ def answered_by(message: dict[str, Any]) -> str:
     return ""
 
 
+def passage_markdown(text: str, limit: int = MAX_PASSAGE_CHARS) -> str:
+    """A cited passage as markdown for the small sources text.
+
+    Headings inside a citation would shout, so each becomes a bold line of its own
+    paragraph (a bare "1. Başlık" would turn into a list, and two headings must not run
+    together). A long passage is cut at a line end where it can be, so a table row or a
+    list item is never broken, and a code fence left open by the cut is closed.
+    """
+    lines: list[str] = []
+    in_fence = False
+    for line in (text or "").strip().splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        heading = None if in_fence else _HEADING.match(line)
+        if heading is None:
+            lines.append(line)
+        elif heading.group(1):
+            lines += ["", f"**{heading.group(1)}**", ""]
+    kept = _cut("\n".join(lines).strip(), limit)
+    if sum(1 for line in kept.splitlines() if _FENCE.match(line)) % 2:
+        kept += "\n```"
+    return re.sub(r"\n{3,}", "\n\n", kept)
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` shortened to about `limit` characters, at a line end when one is near."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    line_end = head.rfind("\n")
+    if line_end >= limit // 2:
+        return head[:line_end].rstrip() + "\n\n…"
+    return head.rsplit(" ", 1)[0] + " …"
+
+
 def render_sources(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -136,10 +173,7 @@ def render_sources(rows: list[dict[str, Any]]) -> None:
             if row["slide"] is not None:
                 where.append(f"slayt {row['slide']}")
             st.markdown(" — ".join(where))
-            # Passages are markdown; headings inside a citation would shout, so flatten them.
-            text = _HEADING.sub("", row["text"]).strip()
-            if len(text) > MAX_PASSAGE_CHARS:
-                text = text[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+            text = passage_markdown(row["text"])
             if text:
                 st.caption(text)
 
