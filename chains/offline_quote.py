@@ -24,6 +24,7 @@ from chains.prompts import NOT_IN_COURSE
 from vectorstore.types import Passage
 
 MAX_ANSWER_CHARS = 1100  # about a screen, leaving room for the footer line
+TIED_SCORE_GAP = 0.03  # retriever fused scores this close rank two passages as one
 SECOND_SOURCE_RATIO = 0.5  # of the best score; it must also answer a question term the first does not
 CONFIDENT_RELEVANCE = 0.5
 FIRST_SLACK = 0.6
@@ -72,8 +73,10 @@ def compose(
             break
         if other.number == best.number or other.block.search_text in best.passage.text:
             continue
-        # It must answer a part of the question the first block does not (a term it lacks).
-        if not (_covered(other, question) - _covered(best, question)):
+        # It must answer a part of the question the first block does not (a term it lacks), unless the
+        # retriever could not tell the two passages apart: then both are shown.
+        tied = other.passage.score > 0 and best.passage.score - other.passage.score < TIED_SCORE_GAP
+        if not tied and not (_covered(other, question) - _covered(best, question)):
             continue
         extra = render(other, question, expansion, limit=300)
         if used + len(extra) + len(FOOTER) + 4 > MAX_ANSWER_CHARS:

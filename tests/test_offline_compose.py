@@ -455,3 +455,21 @@ def test_a_refusal_suggests_a_section_only_when_the_question_shares_a_whole_word
     numbered = _one("## Fotoğraf işleme\n\nGörüntü modelleri fotoğrafları sınıflandırır ve etiketler.", section="Fotoğraf işleme")
     text, cited, answered = compose("fotosentez nasıl gerçekleşir", numbered, off_topic=False)
     assert not answered and text == NOT_COVERED_SHORT and cited == []
+
+
+def test_when_the_retriever_cannot_tell_two_passages_apart_both_are_quoted():
+    first = "Groq anahtarı panelden oluşturulur ve güvenli bir yere kaydedilir."
+    second = "Groq anahtarı kimseyle paylaşılmamalı, kod deposuna da yazılmamalıdır."
+    question = "groq anahtarı"
+
+    def cited(second_score: float) -> list[int]:
+        numbered = [
+            (1, Passage(text=first, source="a.md", section="Anahtar", score=0.80)),
+            (2, Passage(text=second, source="b.md", section="Güvenlik", score=second_score)),
+        ]
+        _, numbers, answered = compose(question, numbered, off_topic=False)
+        assert answered
+        return numbers
+
+    assert cited(0.79) == [1, 2]  # a tie: the second says no new question word, yet is shown
+    assert cited(0.60) == [1]
