@@ -3,8 +3,10 @@
 The blocks of the first passages are scored (`chains.offline_scoring`) and the
 best one is quoted with its passage around it (`chains.offline_render`).
 
-- A second source is added only when its best block scores close to the best
-  and says something the first did not.
+- A second source is added only when its best block scores at least half the
+  best and says something the first did not, or when the retriever scored the
+  two passages as a tie (then both are shown: word matching cannot tell them
+  apart either).
 - When no block shares enough of the question, or the question names something
   the passages never mention (`chains.offline_scope`), the answer is one
   Turkish sentence that the course does not cover it, plus the nearest section
