@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from chains.offline_blocks import Block, passage_blocks, quotable
+from chains.offline_blocks import Block, quotable
 from chains.offline_scoring import Scored, asks_for_code, soft_matches
 from chains.offline_scoring import terms as _terms
 
@@ -144,7 +144,7 @@ def with_context(best: Scored, question: str, expansion: str) -> str:
     core = render(best, question, expansion)
     if len(core) >= CONTEXT_CHARS:
         return core
-    units = _units(passage_blocks(best.passage.text))
+    units = _units(best.siblings)
     at = next((i for i, unit in enumerate(units) if any(b.position == best.block.position for b in unit)), None)
     if at is None:
         return core

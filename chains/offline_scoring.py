@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from chains.offline_blocks import Block, passage_blocks
@@ -54,6 +54,7 @@ class Scored:
     passage: Passage
     block: Block
     heading_matched: bool = False
+    siblings: list[Block] = field(default_factory=list)  # all blocks of its passage, as read for scoring
 
 
 def _overlap(
@@ -114,18 +115,25 @@ def score_blocks(
     wants_code = asks_for_code(question)
     for rank, (number, passage) in enumerate(numbered[:MAX_PASSAGES]):
         section_terms = terms(passage.section.split(">")[-1]) if passage.section else set()
-        for block in passage_blocks(passage.text):
+        blocks = passage_blocks(passage.text)
+        for block in blocks:
             if block.kind == "code" and not wants_code:
                 continue  # code answers only a question about code
-            candidates.append((rank, number, passage, block, terms(_no_urls(block.search_text)), terms(block.heading) | section_terms))
+            candidates.append((rank, number, passage, block, blocks, terms(_no_urls(block.search_text)), terms(block.heading) | section_terms))
     weight = _rarity(query | extra, [(body, head) for *_, body, head in candidates])
+    paragraph_terms: dict[int, set[str]] = {}  # the sentences of one paragraph share one list
     synonyms = _synonym_groups(question)
     top = numbered[0][1].score if numbered else 0.0
     scored: list[Scored] = []
-    for rank, number, passage, block, body_terms, heading_terms in candidates:
+    for rank, number, passage, block, blocks, body_terms, heading_terms in candidates:
         # A sentence is read with its paragraph, a little discounted: "2022'de Harrison Chase tarafından
         # oluşturulmuş" answers "LangChain'i kim yaptı" though only the sentence before names LangChain.
-        para_terms = terms(_no_urls(" ".join(block.sentences))) if block.kind == "prose" and len(block.sentences) > 1 else None
+        para_terms = None
+        if block.kind == "prose" and len(block.sentences) > 1:
+            key = id(block.sentences)
+            if key not in paragraph_terms:
+                paragraph_terms[key] = terms(_no_urls(" ".join(block.sentences)))
+            para_terms = paragraph_terms[key]
         overlap = _overlap(body_terms, heading_terms, query, extra)  # decides whether it answers at all
         if para_terms is not None:
             overlap = max(overlap, PARAGRAPH_SHARE * _overlap(para_terms, heading_terms, query, extra))
@@ -146,7 +154,7 @@ def score_blocks(
         below = top - passage.score if top > 0 else RANK_STEP * rank  # passages without scores: by rank
         score = weighted + bonus - RANK_PENALTY * below - 0.002 * block.position
         heading_matched = bool((query & heading_terms) - body_terms)
-        scored.append(Scored(score, overlap, rank, number, passage, block, heading_matched))
+        scored.append(Scored(score, overlap, rank, number, passage, block, heading_matched, blocks))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored
 
