@@ -8,7 +8,9 @@ compared in the same run on the same retrieval.
   evidence spans (normalized token match, `vectorstore.evaluation.evidence_key`;
   citation markers "[n]" are removed first, they are not course text);
 - abstention: unanswerable questions answered with "not in the course";
-- length: characters of the answer text (mean, max, answers over a screen).
+- length: characters of the answer text (mean, max, answers over a screen);
+- by rank: answers with the evidence / questions, by the rank of the first
+  retrieved passage that holds the evidence ("0": none of them).
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ class Outcome:
     answered: bool  # answered from the course (not an abstention)
     evidence: bool
     chars: int
+    evidence_rank: int = 0  # 1-based rank of the first passage holding the evidence; 0: none
+
+
+def evidence_rank(item: EvalItem, response: SearchResponse) -> int:
+    for rank, passage in enumerate(response.passages, start=1):
+        if contains_evidence(passage.text, item):
+            return rank
+    return 0
 
 
 def answer_with(composer: Composer, item: EvalItem, response: SearchResponse) -> OfflineAnswer:
@@ -68,6 +78,7 @@ def run(composer: Composer, items: Sequence[EvalItem], responses: Sequence[Searc
                 answered=answer.answered_from_course,
                 evidence=item.answerable and contains_evidence(answer.text, item),
                 chars=len(answer.text),
+                evidence_rank=evidence_rank(item, response) if item.answerable else 0,
             )
         )
     return outcomes
@@ -86,7 +97,18 @@ def _group(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "mean_chars": round(statistics.fmean(lengths)) if lengths else 0,
         "max_chars": max(lengths, default=0),
         "over_screen": sum(1 for n in lengths if n > SCREEN_CHARS),
+        "by_rank": _by_rank(answerable),
     }
+
+
+def _by_rank(answerable: Sequence[Outcome]) -> dict[str, list[int]]:
+    """{rank: [answers with the evidence, questions]}, ranks as strings for JSON."""
+    table: dict[str, list[int]] = {}
+    for o in sorted(answerable, key=lambda o: o.evidence_rank):
+        cell = table.setdefault(str(o.evidence_rank), [0, 0])
+        cell[0] += o.evidence
+        cell[1] += 1
+    return table
 
 
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:

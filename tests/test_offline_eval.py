@@ -37,6 +37,8 @@ def test_evaluate_counts_evidence_abstention_and_length_per_split():
     assert result["r"]["overall"]["evidence_share"] == 0.0 and result["r"]["splits"]["x"]["abstained"] == 1
     assert result["q"]["overall"]["max_chars"] == len(passage.text)
     assert result["r"]["misses"] == ["tune:a"]
+    # By the rank of the passage that holds the evidence: here the first, quoted by one composer only.
+    assert result["q"]["overall"]["by_rank"] == {"1": [1, 1]} and result["r"]["overall"]["by_rank"] == {"1": [0, 1]}
     # Per set and kind, for docs/offline-eval.md.
     assert result["q"]["split_kinds"]["tune"]["direct"]["evidence_share"] == 1.0
     assert result["r"]["split_kinds"]["x"]["unanswerable"]["abstained"] == 1
